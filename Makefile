@@ -1,0 +1,49 @@
+# Mijn Route — `make run` to try it, `make test` to check it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FLASK := $(BIN)/flask --app app
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test install db demo serve translations babel-extract babel-update babel-compile chromium clean bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) babel-compile
+
+## run: set up everything and serve the demo on http://127.0.0.1:5000
+run: install
+	$(FLASK) migrate
+	$(FLASK) demo --if-empty
+	@echo ""
+	@echo "Mijn Route runs on http://127.0.0.1:5000"
+	@echo "Demo accounts (password: mijnroute-demo): demo-statushouder, demo-contactpersoon, demo-admin"
+	@echo ""
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## test: install what the tests need (incl. Debian's chromium) and run the whole suite
+test: install chromium
+	$(BIN)/pytest -q
+
+chromium:
+	@test -x $(CHROMIUM) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+## translations: extract, update and compile the catalogs
+translations: babel-extract babel-update babel-compile
+
+babel-extract: $(STAMP)
+	$(BIN)/pybabel extract --quiet -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot --no-location --sort-output --project "Mijn Route" .
+
+babel-update: $(STAMP)
+	$(BIN)/pybabel update --quiet -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+babel-compile: $(STAMP)
+	$(BIN)/pybabel compile --quiet -d translations
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3*

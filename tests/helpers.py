@@ -1,0 +1,18 @@
+"""Logging in through the real login form, as a browser would."""
+from tests.conftest import csrf_of
+from tests.factories import PASSWORD
+
+
+def login(app, username: str, password: str = PASSWORD):
+    """A test client with a logged-in session for `username`."""
+    http = app.test_client()
+    page = http.get("/login")
+    response = http.post("/login", data={"username": username, "password": password,
+                                         "csrf_token": csrf_of(page.get_data(as_text=True))})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return http
+
+
+def token(http, path: str) -> str:
+    """The CSRF token from a page the client can open."""
+    return csrf_of(http.get(path).get_data(as_text=True))

@@ -1,0 +1,123 @@
+"""The numbers of the domain (domain.md §5), with a gemeente's overrides."""
+from dataclasses import dataclass, fields
+from decimal import Decimal, InvalidOperation
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Every number the rules use; defaults are the values of domain.md §5."""
+
+    termijn_years: int = 3
+    pip_deadline_weeks: int = 10
+    switch_window_months: int = 18
+    verlenging_window_months: int = 30
+    afschalen_min_hours: Decimal = Decimal(600)
+    afschalen_min_physical_share: Decimal = Decimal("0.5")
+    zroute_language_hours: Decimal = Decimal(800)
+    zroute_participation_hours: Decimal = Decimal(800)
+    map_min_practice_hours: Decimal = Decimal(40)
+    # R-MAP-4: some gemeenten let people with work experience skip the practice part; the
+    # eindgesprek is still needed.
+    map_waiver: bool = False
+    free_exam_attempts: int = 2
+    exam_register_lead_weeks: int = 6
+    exam_result_weeks: int = 8
+    inactivity_days: int = 14
+    termijn_near_months: int = 6
+    map_stalled_days: int = 60
+    pace_window_days: int = 56
+    milestone_months: tuple[int, ...] = (12, 6, 3, 1)
+    min_entry_hours: Decimal = Decimal("0.25")
+    max_entry_hours: Decimal = Decimal(12)
+    max_day_hours: Decimal = Decimal(24)
+    bezwaar_weeks: int = 6
+    hour_step: Decimal = Decimal("0.25")
+    intensiteit_b1_max: int = 5000
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any] | None) -> "Rules":
+        """Rules with the overrides in a gemeente's settings dict.
+
+        Unknown keys are ignored (the same dict holds labels and hidden steps); a None value
+        means "not set". A value that cannot be read as the field's type raises ValueError
+        naming the key.
+        """
+        settings = settings or {}
+        defaults = cls()
+        overrides = {}
+        for f in fields(cls):
+            if f.name not in settings or settings[f.name] is None:
+                continue
+            overrides[f.name] = _coerce(f.name, settings[f.name], getattr(defaults, f.name))
+        return cls(**overrides)
+
+
+def _coerce(key: str, value: Any, default: Any) -> Any:
+    """Read a JSON-ish value as the type of the field's default."""
+    try:
+        if isinstance(default, bool):
+            result = _to_bool(value)
+        elif isinstance(default, int):
+            result = _to_int(value)
+        elif isinstance(default, Decimal):
+            result = _to_decimal(value)
+        elif isinstance(default, tuple):
+            if not isinstance(value, (list, tuple)):
+                raise ValueError("not a list")
+            result = tuple(_to_int(item) for item in value)
+        else:  # pragma: no cover - every field has one of the types above
+            raise ValueError("unsupported type")
+    except (ValueError, TypeError, InvalidOperation) as exc:
+        raise ValueError(f"setting {key!r}: cannot use {value!r} ({exc})") from None
+    _check_range(key, result)
+    return result
+
+
+def _check_range(key: str, value: Any) -> None:
+    """Refuse values no rule can work with, so a typo never silently empties a counter."""
+    values = value if isinstance(value, tuple) else (value,)
+    if any(not isinstance(v, bool) and v < 0 for v in values):
+        raise ValueError(f"setting {key!r}: must not be negative")
+    if key == "afschalen_min_physical_share" and value > 1:
+        raise ValueError(f"setting {key!r}: a share is at most 1")
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ValueError("not true/false")
+
+
+def _to_int(value: Any) -> int:
+    # bool is an int subclass; True as "3 years" is certainly a mistake.
+    if isinstance(value, bool):
+        raise ValueError("not a whole number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("not a whole number")
+        return int(value)
+    if isinstance(value, str):
+        return int(value.strip())
+    raise ValueError("not a whole number")
+
+
+def _to_decimal(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError("not a number")
+    if isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, float):
+        # Through str so 0.1 stays 0.1 instead of its binary approximation.
+        result = Decimal(str(value))
+    elif isinstance(value, str):
+        result = Decimal(value.strip())
+    else:
+        raise ValueError("not a number")
+    if not result.is_finite():
+        raise ValueError("not a finite number")
+    return result

@@ -1,0 +1,195 @@
+"""Storing hour and attendance entries: idempotent create, edit, withdraw, confirm and reject.
+
+The rules (what is valid, which status may follow which) live in domain.hours; this module
+applies them to rows, atomically, and writes the audit trail.
+"""
+import datetime
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from peewee import IntegrityError, fn
+
+from . import audit
+from .domain import hours as rules_hours
+from .domain.hours import Category, Status
+from .domain.rules import Rules
+from .extensions import db
+from .models import Client, Entry, GroupSession, utcnow
+from .validation import FieldErrors
+
+MAX_NOTE = 1000
+MAX_PLACE = 200
+MAX_REASON = 500
+AUDIT_ACTIONS = {"confirm": "entry.confirmed", "reject": "entry.rejected",
+                 "withdraw": "entry.withdrawn", "resubmit": "entry.resubmitted"}
+
+
+@dataclass
+class EntryInput:
+    """What a form or the API sends for one entry, already parsed to Python types."""
+
+    client_uuid: uuid.UUID | None
+    category: str | None
+    entry_date: datetime.date | None
+    hours: Decimal | None
+    place: str = ""
+    note: str = ""
+    physical: bool = True
+    session: GroupSession | None = None
+
+
+def parse_hours(raw) -> Decimal | None:
+    """'1,5', '1.5', 2 → Decimal; anything else → None (reported as 'invalid')."""
+    if raw is None or raw == "":
+        return None
+    try:
+        value = Decimal(str(raw).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise FieldErrors({"hours": "invalid"})
+    if not value.is_finite():
+        raise FieldErrors({"hours": "invalid"})
+    return value
+
+
+def parse_date(raw) -> datetime.date | None:
+    """ISO date text → date; anything else → FieldErrors('invalid')."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, datetime.date):
+        return raw
+    try:
+        return datetime.date.fromisoformat(str(raw).strip())
+    except ValueError:
+        raise FieldErrors({"date": "invalid"})
+
+
+def _clean_text(value: str | None, limit: int, field: str, errors: dict) -> str | None:
+    text = "".join(ch for ch in (value or "") if ch in "\n\t" or ch.isprintable()).strip()
+    if len(text) > limit:
+        errors[field] = "too_long"
+    return text or None
+
+
+def _day_total(client: Client, day: datetime.date, exclude_id: int | None = None) -> Decimal:
+    query = Entry.select(fn.COALESCE(fn.SUM(Entry.hours), 0)).where(
+        Entry.client == client.id, Entry.entry_date == day,
+        Entry.status.in_((Status.SUBMITTED.value, Status.CONFIRMED.value)))
+    if exclude_id:
+        query = query.where(Entry.id != exclude_id)
+    return Decimal(str(query.scalar() or 0))
+
+
+def _validate(client: Client, data: EntryInput, today: datetime.date, rules: Rules,
+              exclude_id: int | None = None) -> dict:
+    errors = {}
+    if data.category not in {c.value for c in Category}:
+        errors["category"] = "required" if not data.category else "invalid"
+    other = _day_total(client, data.entry_date, exclude_id) if data.entry_date else Decimal(0)
+    errors.update(rules_hours.validate_entry(data.entry_date, data.hours, today, client.coupled_on, other, rules))
+    data.place = _clean_text(data.place, MAX_PLACE, "place", errors)
+    data.note = _clean_text(data.note, MAX_NOTE, "note", errors)
+    return errors
+
+
+def _snapshot(entry: Entry) -> dict:
+    return {
+        "category": entry.category, "date": entry.entry_date.isoformat(), "hours": str(entry.hours),
+        "status": entry.status, "place": entry.place, "note": entry.note,
+        "rejection_reason": entry.rejection_reason,
+    }
+
+
+def create(client: Client, data: EntryInput, actor, today: datetime.date, rules: Rules) -> tuple[Entry, bool]:
+    """Save a new entry, or return the existing one for a repeated client UUID. (entry, created)."""
+    if data.client_uuid is not None:
+        existing = Entry.get_or_none(Entry.client_uuid == data.client_uuid)
+        if existing is not None:
+            if existing.client_id != client.id:
+                raise FieldErrors({"client_uuid": "invalid"})
+            return existing, False
+    errors = _validate(client, data, today, rules)
+    if errors:
+        raise FieldErrors(errors)
+    try:
+        with db.atomic():
+            entry = Entry.create(
+                client_uuid=data.client_uuid or uuid.uuid4(), client=client, session=data.session,
+                category=data.category, entry_date=data.entry_date, hours=data.hours,
+                physical=data.physical, place=data.place, note=data.note,
+                status=Status.SUBMITTED.value, created_by=actor)
+            audit.record(actor, "entry.submitted", entry, after=_snapshot(entry), client=client)
+    except IntegrityError:
+        # Two replays of the same offline entry raced; the other one won.
+        existing = Entry.get_or_none(Entry.client_uuid == data.client_uuid)
+        if existing is None or existing.client_id != client.id:
+            raise
+        return existing, False
+    return entry, True
+
+
+def update(entry: Entry, data: EntryInput, actor, today: datetime.date, rules: Rules) -> Entry:
+    """Edit an unconfirmed entry; an edit after rejection sends it again."""
+    try:
+        new_status = rules_hours.transition(Status(entry.status), "edit")
+    except rules_hours.TransitionError:
+        raise FieldErrors({"status": "not_editable"})
+    errors = _validate(entry.client, data, today, rules, exclude_id=entry.id)
+    if errors:
+        raise FieldErrors(errors)
+    before = _snapshot(entry)
+    with db.atomic():
+        changed = (Entry.update(category=data.category, entry_date=data.entry_date, hours=data.hours,
+                                physical=data.physical, place=data.place, note=data.note,
+                                status=new_status.value, updated_at=utcnow(),
+                                rejection_reason=None if new_status == Status.SUBMITTED else entry.rejection_reason)
+                   .where(Entry.id == entry.id, Entry.status == entry.status).execute())
+        if not changed:
+            raise FieldErrors({"status": "not_editable"})
+        entry = Entry.get_by_id(entry.id)
+        action = "entry.resubmitted" if before["status"] == Status.REJECTED.value else "entry.edited"
+        audit.record(actor, action, entry, before=before, after=_snapshot(entry), client=entry.client)
+    return entry
+
+
+def _move(entry: Entry, action: str, actor, **values) -> Entry:
+    """Apply one state-machine action atomically; a concurrent change makes this one fail cleanly."""
+    try:
+        new_status = rules_hours.transition(Status(entry.status), action)
+    except rules_hours.TransitionError:
+        raise FieldErrors({"status": "not_allowed"})
+    before = _snapshot(entry)
+    with db.atomic():
+        changed = (Entry.update(status=new_status.value, updated_at=utcnow(), **values)
+                   .where(Entry.id == entry.id, Entry.status == entry.status).execute())
+        if not changed:
+            raise FieldErrors({"status": "changed_meanwhile"})
+        entry = Entry.get_by_id(entry.id)
+        audit.record(actor, AUDIT_ACTIONS[action], entry, before=before, after=_snapshot(entry), client=entry.client)
+    return entry
+
+
+def withdraw(entry: Entry, actor) -> Entry:
+    """The statushouder takes back an unconfirmed entry."""
+    return _move(entry, "withdraw", actor)
+
+
+def resubmit(entry: Entry, actor) -> Entry:
+    """Send a rejected entry again without changes."""
+    return _move(entry, "resubmit", actor, rejection_reason=None)
+
+
+def confirm(entry: Entry, actor) -> Entry:
+    """The contactpersoon confirms; confirmed entries never change again."""
+    return _move(entry, "confirm", actor, decided_by=actor, decided_at=utcnow())
+
+
+def reject(entry: Entry, actor, reason: str) -> Entry:
+    """The contactpersoon rejects with a reason the statushouder will see."""
+    errors = {}
+    reason = _clean_text(reason, MAX_REASON, "reason", errors)
+    if not reason:
+        errors["reason"] = "required"
+    if errors:
+        raise FieldErrors(errors)
+    return _move(entry, "reject", actor, rejection_reason=reason, decided_by=actor, decided_at=utcnow())

@@ -1,0 +1,1 @@
+"""Blueprints, one per role, plus the shared access guard."""

@@ -1,0 +1,85 @@
+"""Every view declares who may call it; a request to a view without a rule is refused.
+
+Object-level checks (whose client, which gemeente) happen in the loaders below, so a view
+can never fetch a row by public id without also proving the caller may see it.
+"""
+import uuid
+
+from flask import abort, current_app, jsonify, redirect, request, url_for
+from flask_login import current_user
+
+from ..models import Client, User
+
+PUBLIC = frozenset({"public"})
+STAFF = ("contactpersoon", "admin")
+
+
+def allow(*roles: str):
+    """Declare the roles that may call a view ('public' for everyone)."""
+    def decorate(view):
+        view.access = PUBLIC if roles == ("public",) else frozenset(roles)
+        return view
+    return decorate
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def enforce():
+    """before_request: apply the view's access rule; views without one fail closed."""
+    if request.endpoint is None or request.endpoint == "static":
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    access = getattr(view, "access", None)
+    if access is None:
+        abort(403)
+    if access is PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        if _wants_json():
+            return jsonify(error="login_required"), 401
+        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+    if current_user.role not in access:
+        abort(403)
+    return None
+
+
+def parse_uuid(value: str) -> uuid.UUID:
+    """A public id from a URL, or 404."""
+    try:
+        return uuid.UUID(str(value))
+    except (ValueError, TypeError):
+        abort(404)
+
+
+def own_client() -> Client:
+    """The logged-in statushouder's own file."""
+    client = Client.get_or_none(Client.user == current_user.id)
+    if client is None:
+        abort(404)
+    return client
+
+
+def staff_client(public_id: str) -> Client:
+    """A client of the caller's gemeente, by public id; another gemeente's client is a 404."""
+    client = (Client.select(Client, User)
+              .join(User, on=(Client.user == User.id))
+              .where(Client.public_id == parse_uuid(public_id),
+                     Client.gemeente == current_user.gemeente_id)
+              .get_or_none())
+    if client is None:
+        abort(404)
+    return client
+
+
+def gemeente_user(public_id: str, role: str | None = None) -> User:
+    """A user of the caller's gemeente, by public id."""
+    query = User.select().where(User.public_id == parse_uuid(public_id),
+                                User.gemeente == current_user.gemeente_id)
+    if role:
+        query = query.where(User.role == role)
+    user = query.get_or_none()
+    if user is None:
+        abort(404)
+    return user

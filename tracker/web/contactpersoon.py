@@ -1,0 +1,377 @@
+"""The contactpersoon's pages: caseload, client detail with its actions, confirmation inbox, sessions."""
+import datetime
+import uuid
+
+import segno
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+from peewee import JOIN, fn
+
+from .. import accounts, casework
+from .. import entries as entry_store
+from ..audit import record
+from ..domain import steps as step_rules
+from ..domain.hours import Category, Status
+from ..domain.progress import summarize
+from ..facts import load_facts, pip_versions, rules_for
+from ..models import (Appointment, AuditLog, Client, Entry, ExamAttempt, ExamPart, GroupSession, User,
+                      Verlenging, utcnow)
+from ..validation import FieldErrors
+from .access import allow, parse_uuid, staff_client
+from .auth import issue_activation_code
+from .labels import APPOINTMENT, ERROR, error_text
+from .statushouder import timeline
+from .timeutil import local_to_utc, local_today
+
+bp = Blueprint("contactpersoon", __name__, url_prefix="/staff")
+
+RISK_ORDER = {"high": 0, "attention": 1, "ok": 2}
+SESSION_CATEGORIES = (Category.KNM_LES, Category.PVT_SESSIE, Category.MAP_WORKSHOP, Category.TAALLES)
+MAX_BULK = 500
+
+
+def _caseload_rows(clients, today, rules):
+    """Summary per client from one grouped load, plus pending counts (one query)."""
+    facts = load_facts(clients, today, rules)
+    pending = dict(Entry.select(Entry.client, fn.COUNT(Entry.id))
+                   .where(Entry.client.in_([c.id for c in clients]), Entry.status == Status.SUBMITTED.value)
+                   .group_by(Entry.client).tuples()) if clients else {}
+    rows = []
+    for client in clients:
+        summary = summarize(facts[client.id], rules)
+        rows.append({"client": client, "facts": facts[client.id], "summary": summary,
+                     "pending": pending.get(client.id, 0)})
+    rows.sort(key=lambda r: (r["summary"].fulfilled, RISK_ORDER.get(r["summary"].risk.level, 3),
+                             r["summary"].termijn.days_left if r["summary"].termijn else 10**6,
+                             r["client"].user.name.lower()))
+    return rows
+
+
+@bp.get("/clients")
+@allow("contactpersoon")
+def caseload():
+    """All clients with route, progress, days left, pending count and risk; at-risk first."""
+    gemeente = current_user.gemeente
+    rules = rules_for(gemeente)
+    today = local_today(gemeente)
+    scope = request.args.get("scope", "mine")
+    q = (request.args.get("q") or "").strip()[:80]
+    route = request.args.get("route") or ""
+    risk = request.args.get("risk") or ""
+    query = (Client.select(Client, User).join(User, on=(Client.user == User.id))
+             .where(Client.gemeente == gemeente.id))
+    if scope != "all":
+        query = query.where(Client.contactpersoon == current_user.id)
+    if q:
+        query = query.where(User.name.contains(q) | User.username.contains(q))
+    clients = list(query.limit(1000))
+    rows = _caseload_rows(clients, today, rules)
+    if route in ("B", "O", "Z", "none"):
+        rows = [r for r in rows if (r["facts"].leerroute or "none") == route]
+    if risk in RISK_ORDER:
+        rows = [r for r in rows if r["summary"].risk.level == risk]
+    return render_template("contactpersoon/caseload.html", rows=rows, scope=scope, q=q, route=route, risk=risk)
+
+
+@bp.route("/clients/new", methods=["GET", "POST"])
+@allow("contactpersoon")
+def new_client():
+    """Create a statushouder and show the one-time activation code with a QR code."""
+    errors, values = {}, request.form.to_dict()
+    if request.method == "POST":
+        try:
+            user, client = accounts.create_statushouder(current_user.gemeente, request.form, current_user,
+                                                        local_today(current_user.gemeente))
+            code = issue_activation_code(user, current_user, current_app.config["ACTIVATION_DAYS"])
+            return _show_code(user, code, client)
+        except FieldErrors as exc:
+            errors = {f: error_text(c) for f, c in exc.errors.items()}
+    return render_template("contactpersoon/new_client.html", errors=errors, values=values,
+                           today=local_today(current_user.gemeente)), (400 if errors else 200)
+
+
+def _show_code(user, code, client=None):
+    """The code page: printable, with a QR code that opens the activation page with the code filled in."""
+    link = url_for("auth.activate", code=code, _external=True)
+    qr = segno.make(link, error="m")
+    svg = Markup(qr.svg_inline(scale=5, title=_("QR code to activate the account")))
+    expires = local_today(user.gemeente) + datetime.timedelta(days=current_app.config["ACTIVATION_DAYS"])
+    response = current_app.make_response(render_template(
+        "contactpersoon/activation_code.html", user=user, code=code, link=link, qr=svg, expires=expires,
+        client=client))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/clients/<client_id>/activation")
+@allow("contactpersoon")
+def new_code(client_id):
+    """A new activation code (lost password); earlier codes stop working."""
+    client = staff_client(client_id)
+    code = issue_activation_code(client.user, current_user, current_app.config["ACTIVATION_DAYS"])
+    return _show_code(client.user, code, client)
+
+
+def _detail_context(client):
+    rules = rules_for(client.gemeente)
+    today = local_today(client.gemeente)
+    facts = load_facts([client], today, rules)[client.id]
+    entries = list(Entry.select().where(Entry.client == client.id, Entry.status != Status.WITHDRAWN.value)
+                   .order_by(Entry.entry_date.desc(), Entry.id.desc()).limit(100))
+    parts = list(ExamPart.select().where(ExamPart.client == client.id).order_by(ExamPart.id))
+    attempts = {}
+    for attempt in (ExamAttempt.select().join(ExamPart).where(ExamPart.client == client.id)
+                    .order_by(ExamAttempt.exam_date)):
+        attempts.setdefault(attempt.part_id, []).append(attempt)
+    return {
+        "client": client, "facts": facts, "summary": summarize(facts, rules), "today": today,
+        "versions": pip_versions([client.id]).get(client.id, []),
+        "timeline": timeline(client), "entries": entries, "parts": parts, "attempts": attempts,
+        "appointments": list(Appointment.select().where(Appointment.client == client.id)
+                             .order_by(Appointment.starts_at.desc()).limit(30)),
+        "verlengingen": list(Verlenging.select().where(Verlenging.client == client.id)),
+        "audit": list(AuditLog.select(AuditLog, User).join(User, join_type=JOIN.LEFT_OUTER, on=(AuditLog.actor == User.id))
+                      .where(AuditLog.client == client.id).order_by(AuditLog.id.desc()).limit(30)),
+        "contactpersonen": list(User.select().where(User.gemeente == client.gemeente_id,
+                                                    User.role == "contactpersoon", User.active == True)  # noqa: E712
+                                .order_by(User.name)),
+        "appointment_kinds": APPOINTMENT, "errors": {}, "values": {}, "form": None,
+    }
+
+
+@bp.get("/clients/<client_id>")
+@allow("contactpersoon")
+def client_detail(client_id):
+    """Everything the client sees, plus the forms to change the file."""
+    client = staff_client(client_id)
+    record(current_user, "client.viewed", client, client=client)
+    return render_template("contactpersoon/client.html", **_detail_context(client))
+
+
+def _client_action(client_id, form_name, action, success):
+    """Run one change on a client's file; on bad input re-render the page with the messages and values."""
+    client = staff_client(client_id)
+    try:
+        action(client)
+    except FieldErrors as exc:
+        context = _detail_context(client)
+        context.update(errors={f: error_text(c) for f, c in exc.errors.items()}, values=request.form.to_dict(),
+                       form=form_name)
+        return render_template("contactpersoon/client.html", **context), 400
+    flash(success, "success")
+    return redirect(url_for(".client_detail", client_id=client.public_id, _anchor=form_name))
+
+
+@bp.post("/clients/<client_id>/pip")
+@allow("contactpersoon")
+def save_pip(client_id):
+    """Adopt a new PIP version."""
+    def action(client):
+        form = request.form.to_dict()
+        form["agreements"] = request.form.get("agreements", "")
+        casework.add_pip_version(client, form, current_user, local_today(client.gemeente), rules_for(client.gemeente))
+    return _client_action(client_id, "pip", action, _("The plan (PIP) is saved."))
+
+
+@bp.post("/clients/<client_id>/steps/<code>")
+@allow("contactpersoon")
+def save_step(client_id, code):
+    """Mark one of the process steps."""
+    def action(client):
+        codes = {s.code for s in step_rules.steps_for(client.gemeente.settings or {})}
+        casework.set_step(client, code, request.form, current_user, codes)
+    return _client_action(client_id, "steps", action, _("The step is saved."))
+
+
+@bp.post("/clients/<client_id>/exam")
+@allow("contactpersoon")
+def save_exam(client_id):
+    """Record an exam attempt or booking."""
+    def action(client):
+        casework.add_exam_attempt(client, request.form, current_user, local_today(client.gemeente))
+    return _client_action(client_id, "exam", action, _("The exam is saved."))
+
+
+@bp.post("/clients/<client_id>/exam/<attempt_id>")
+@allow("contactpersoon")
+def save_exam_result(client_id, attempt_id):
+    """Fill in the result of a booked exam attempt."""
+    def action(client):
+        attempt = (ExamAttempt.select().join(ExamPart)
+                   .where(ExamAttempt.public_id == parse_uuid(attempt_id), ExamPart.client == client.id).get_or_none())
+        if attempt is None:
+            abort(404)
+        casework.set_exam_result(client, attempt, request.form, current_user, local_today(client.gemeente))
+    return _client_action(client_id, "exam", action, _("The exam result is saved."))
+
+
+@bp.post("/clients/<client_id>/dates")
+@allow("contactpersoon")
+def save_dates(client_id):
+    """PVT signed, MAP and Z-route final talks, taalschakeltraject finished."""
+    def action(client):
+        facts = load_facts([client], local_today(client.gemeente), rules_for(client.gemeente))[client.id]
+        start = facts.first_dagtekening + datetime.timedelta(days=1) if facts.first_dagtekening else None
+        casework.set_client_dates(client, request.form, current_user, local_today(client.gemeente), start)
+    return _client_action(client_id, "dates", action, _("The dates are saved."))
+
+
+@bp.post("/clients/<client_id>/verlenging")
+@allow("contactpersoon")
+def save_verlenging(client_id):
+    """Record a verlenging decided by DUO."""
+    def action(client):
+        summary = summarize(load_facts([client], local_today(client.gemeente), rules_for(client.gemeente))[client.id],
+                            rules_for(client.gemeente))
+        casework.add_verlenging(client, request.form, current_user, summary.termijn.end if summary.termijn else None)
+    return _client_action(client_id, "verlenging", action, _("The extension is saved."))
+
+
+@bp.post("/clients/<client_id>/appointments")
+@allow("contactpersoon")
+def save_appointment(client_id):
+    """Plan an appointment with the client."""
+    def action(client):
+        casework.add_appointment(client, request.form, current_user, APPOINTMENT,
+                                 lambda value: local_to_utc(client.gemeente, value))
+    return _client_action(client_id, "appointments", action, _("The appointment is saved."))
+
+
+@bp.post("/clients/<client_id>/appointments/<appointment_id>/cancel")
+@allow("contactpersoon")
+def cancel_appointment(client_id, appointment_id):
+    """Cancel an appointment."""
+    def action(client):
+        appointment = Appointment.get_or_none(Appointment.public_id == parse_uuid(appointment_id),
+                                              Appointment.client == client.id)
+        if appointment is None:
+            abort(404)
+        casework.cancel_appointment(client, appointment, current_user)
+    return _client_action(client_id, "appointments", action, _("The appointment is cancelled."))
+
+
+@bp.post("/clients/<client_id>/contactpersoon")
+@allow("contactpersoon")
+def take_over(client_id):
+    """Hand the client to another contactpersoon of the gemeente."""
+    def action(client):
+        raw = request.form.get("contactpersoon")
+        try:
+            target = User.get_or_none(User.public_id == uuid.UUID(raw or ""), User.gemeente == client.gemeente_id,
+                                      User.role == "contactpersoon")
+        except ValueError:
+            target = None
+        if target is None:
+            raise FieldErrors({"contactpersoon": "invalid"})
+        accounts.reassign(client, target, current_user)
+    return _client_action(client_id, "contactpersoon", action, _("The contactpersoon is changed."))
+
+
+def _pending_query():
+    return (Entry.select(Entry, Client, User).join(Client, on=(Entry.client == Client.id))
+            .join(User, on=(Client.user == User.id))
+            .where(Client.gemeente == current_user.gemeente_id, Entry.status == Status.SUBMITTED.value))
+
+
+@bp.get("/inbox")
+@allow("contactpersoon")
+def inbox():
+    """All entries waiting for a check, oldest first; confirm one or many, reject with a reason."""
+    scope = request.args.get("scope", "mine")
+    query = _pending_query()
+    if scope != "all":
+        query = query.where(Client.contactpersoon == current_user.id)
+    category = request.args.get("category") or ""
+    if category in {c.value for c in Category}:
+        query = query.where(Entry.category == category)
+    items = list(query.order_by(Entry.entry_date, Entry.id).limit(MAX_BULK))
+    return render_template("contactpersoon/inbox.html", items=items, scope=scope, category=category)
+
+
+def _entries_by_public_ids(raw_ids):
+    ids = []
+    for raw in raw_ids[:MAX_BULK]:
+        try:
+            ids.append(uuid.UUID(raw))
+        except ValueError:
+            continue
+    if not ids:
+        return []
+    return list(Entry.select(Entry, Client).join(Client, on=(Entry.client == Client.id))
+                .where(Entry.public_id.in_(ids), Client.gemeente == current_user.gemeente_id))
+
+
+@bp.post("/inbox")
+@allow("contactpersoon")
+def decide():
+    """Confirm or reject the chosen entries; a rejection needs a reason."""
+    action = request.form.get("action")
+    chosen = _entries_by_public_ids(request.form.getlist("entry"))
+    reason = request.form.get("reason", "")
+    next_url = request.form.get("next") or url_for(".inbox")
+    if not next_url.startswith("/") or next_url.startswith("//"):
+        next_url = url_for(".inbox")
+    if action not in ("confirm", "reject") or not chosen:
+        flash(_("Choose at least one entry and an action."), "error")
+        return redirect(next_url)
+    if action == "reject" and not reason.strip():
+        flash(_("Write a reason for the rejection. The client will see it."), "error")
+        return redirect(next_url)
+    done = skipped = 0
+    for entry in chosen:
+        try:
+            if action == "confirm":
+                entry_store.confirm(entry, current_user)
+            else:
+                entry_store.reject(entry, current_user, reason)
+            done += 1
+        except FieldErrors:
+            skipped += 1
+    if action == "confirm":
+        flash(_("%(num)d confirmed.", num=done), "success")
+    else:
+        flash(_("%(num)d rejected.", num=done), "success")
+    if skipped:
+        flash(_("%(num)d could not be changed, because they were changed already.", num=skipped), "error")
+    return redirect(next_url)
+
+
+@bp.route("/sessions", methods=["GET", "POST"])
+@allow("contactpersoon")
+def sessions():
+    """Group sessions (KNM, PVT, MAP) that clients can mark as attended."""
+    gemeente = current_user.gemeente
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        errors = {}
+        category = request.form.get("category")
+        if category not in {c.value for c in SESSION_CATEGORIES}:
+            errors["category"] = "required"
+        title = casework.clean(request.form.get("title"), 200, "title", errors, required=True)
+        location = casework.clean(request.form.get("location"), 200, "location", errors)
+        starts = ends = None
+        try:
+            starts = local_to_utc(gemeente, datetime.datetime.fromisoformat(request.form.get("starts_at", "")))
+            duration = float((request.form.get("duration") or "0").replace(",", "."))
+            if not 0.25 <= duration <= 12:
+                errors["duration"] = "invalid"
+            else:
+                ends = starts + datetime.timedelta(hours=duration)
+        except ValueError:
+            errors.setdefault("starts_at", "invalid")
+        if not errors:
+            session = GroupSession.create(gemeente=gemeente, category=category, title=title, location=location,
+                                          starts_at=starts, ends_at=ends, created_by=current_user)
+            record(current_user, "session.created", session, after={"title": title, "category": category})
+            flash(_("The session is saved."), "success")
+            return redirect(url_for(".sessions"))
+        errors = {f: error_text(c) for f, c in errors.items()}
+    items = list(GroupSession.select().where(GroupSession.gemeente == gemeente.id)
+                 .order_by(GroupSession.starts_at.desc()).limit(50))
+    counts = dict(Entry.select(Entry.session, fn.COUNT(Entry.id)).where(Entry.session.in_([s.id for s in items]))
+                  .group_by(Entry.session).tuples()) if items else {}
+    return render_template("contactpersoon/sessions.html", items=items, counts=counts, errors=errors,
+                           values=values, categories=SESSION_CATEGORIES), (400 if errors else 200)
