@@ -37,13 +37,13 @@ chromium:
 translations: babel-extract babel-update babel-compile
 
 babel-extract: $(STAMP)
-	$(BIN)/pybabel extract --quiet -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot --no-location --sort-output --project "Mijn Route" .
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot --no-location --sort-output --project "Mijn Route" .
 
 babel-update: $(STAMP)
-	$(BIN)/pybabel update --quiet -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 babel-compile: $(STAMP)
-	$(BIN)/pybabel compile --quiet -d translations
+	$(BIN)/pybabel -q compile -d translations
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3*

@@ -161,7 +161,8 @@ def add_exam_attempt(client, form: dict, actor, today: datetime.date) -> ExamAtt
     if errors:
         raise FieldErrors(errors)
     with db.atomic():
-        part, _ = ExamPart.get_or_create(client=client, code=code, defaults={"niveau": niveau})
+        # The part keeps no level of its own: it follows the PIP, so an afschalen to A2 applies to it.
+        part, _ = ExamPart.get_or_create(client=client, code=code)
         attempt = ExamAttempt.create(part=part, exam_date=exam_date, niveau=niveau or part.niveau, result=result,
                                      reason_no_result=reason if result == "GEEN" else None,
                                      counts_as_free=form.get("paid") != "1", created_by=actor)

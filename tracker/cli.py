@@ -25,7 +25,10 @@ def init_app(app) -> None:
             if if_empty and Gemeente.select().exists():
                 click.echo("database has data; demo not loaded")
                 return
-            accounts = demo.load()
+            try:
+                accounts = demo.load()
+            except RuntimeError as exc:
+                raise click.ClickException(str(exc))
         click.echo("Demo accounts (password: %s):" % demo.PASSWORD)
         for username, role in accounts:
             click.echo(f"  {username:28} {role}")

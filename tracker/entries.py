@@ -193,3 +193,40 @@ def reject(entry: Entry, actor, reason: str) -> Entry:
     if errors:
         raise FieldErrors(errors)
     return _move(entry, "reject", actor, rejection_reason=reason, decided_by=actor, decided_at=utcnow())
+
+
+def correct(client: Client, data: EntryInput, actor, reason: str, today: datetime.date, rules: Rules) -> Entry:
+    """A contactpersoon's correction of confirmed hours: a new, confirmed entry (negative to take
+    hours off), because confirmed entries themselves never change (domain §6.6)."""
+    errors = {}
+    if data.category not in {c.value for c in Category}:
+        errors["category"] = "required" if not data.category else "invalid"
+    if data.entry_date is None:
+        errors["date"] = "required"
+    elif data.entry_date > today:
+        errors["date"] = "date_in_future"
+    if data.hours is None:
+        errors["hours"] = "required"
+    elif data.hours == 0 or abs(data.hours) > rules.max_entry_hours:
+        errors["hours"] = "hours_too_large" if data.hours else "hours_too_small"
+    elif (data.hours * 4) != (data.hours * 4).to_integral_value():
+        errors["hours"] = "hours_not_quarter"
+    reason = _clean_text(reason, MAX_REASON, "reason", errors)
+    if not reason and "reason" not in errors:
+        errors["reason"] = "required"
+    if not errors and data.hours < 0:
+        confirmed = Decimal(str(Entry.select(fn.COALESCE(fn.SUM(Entry.hours), 0))
+                                .where(Entry.client == client.id, Entry.category == data.category,
+                                       Entry.status == Status.CONFIRMED.value).scalar() or 0))
+        if confirmed + data.hours < 0:
+            errors["hours"] = "correction_below_zero"
+    if errors:
+        raise FieldErrors(errors)
+    now = utcnow()
+    with db.atomic():
+        entry = Entry.create(client_uuid=data.client_uuid or uuid.uuid4(), client=client, category=data.category,
+                             entry_date=data.entry_date, hours=data.hours, physical=data.physical,
+                             place=None, note=reason, status=Status.CONFIRMED.value, decided_by=actor,
+                             decided_at=now, created_by=actor)
+        audit.record(actor, "entry.correction", entry, after=_snapshot(entry), client=client)
+    return entry

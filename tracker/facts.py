@@ -7,15 +7,20 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from peewee import JOIN, fn
+from peewee import JOIN, Case, fn
 
-from .domain.hours import LANGUAGE_CATEGORIES, Category, Status
+from .domain.hours import LANGUAGE_CATEGORIES, PARTICIPATION_CATEGORIES, Category, Status
 from .domain.progress import ClientFacts, ExamAttempt as ExamAttemptFacts, ExamPart as ExamPartFacts
 from .domain.rules import Rules
 from .models import Client, Entry, ExamAttempt, ExamPart, PipVersion, Verlenging
 
 COUNTED = (Status.SUBMITTED.value, Status.CONFIRMED.value)
-MAP_CATEGORIES = {Category.MAP_PRAKTIJK.value, Category.MAP_WORKSHOP.value}
+# Activity that moves MAP forward: workshops, practice and the participation that counts as practice.
+MAP_CATEGORIES = {Category.MAP_PRAKTIJK.value, Category.MAP_WORKSHOP.value} | {c.value for c in PARTICIPATION_CATEGORIES}
+LANGUAGE = {c.value for c in LANGUAGE_CATEGORIES}
+# Lessons during the brede intake are reported apart and never count for the leerroute (R-BI-6);
+# the domain ignores categories it does not know, so they are kept under this suffix.
+INTAKE_SUFFIX = ":INTAKE"
 
 
 def rules_for(gemeente) -> Rules:
@@ -54,26 +59,34 @@ def load_facts(clients: list[Client], today: datetime.date, rules: Rules) -> dic
                     .where(Verlenging.client.in_(ids)).group_by(Verlenging.client).dicts()):
             extended[row["client"]] = _as_date(row["until"])
 
-        rows = (Entry.select(Entry.client, Entry.category, Entry.status, Entry.physical,
+        first_pip = (PipVersion.select(PipVersion.client, fn.MIN(PipVersion.dagtekening).alias("first"))
+                     .where(PipVersion.client.in_(ids)).group_by(PipVersion.client).alias("first_pip"))
+        in_intake = Case(None, [((first_pip.c.first.is_null()) | (Entry.entry_date <= first_pip.c.first), 1)], 0)
+        rows = (Entry.select(Entry.client, Entry.category, Entry.status, Entry.physical, in_intake.alias("intake"),
                              fn.SUM(Entry.hours).alias("hours"), fn.MAX(Entry.entry_date).alias("last"))
+                .join(first_pip, JOIN.LEFT_OUTER, on=(Entry.client == first_pip.c.client_id))
                 .where(Entry.client.in_(ids), Entry.status != Status.WITHDRAWN.value)
-                .group_by(Entry.client, Entry.category, Entry.status, Entry.physical).dicts())
+                .group_by(Entry.client, Entry.category, Entry.status, Entry.physical, in_intake).dicts())
         for row in rows:
             cid, cat, hours = row["client"], row["category"], Decimal(str(row["hours"] or 0))
+            if row["intake"] and cat in LANGUAGE:
+                cat += INTAKE_SUFFIX
             last = _as_date(row["last"])
             last_entry[cid] = max(filter(None, (last_entry.get(cid), last)))
             if cat in MAP_CATEGORIES:
                 last_map[cid] = max(filter(None, (last_map.get(cid), last)))
             if row["status"] == Status.CONFIRMED.value:
                 confirmed[cid][cat] += hours
-                if row["physical"] and cat in LANGUAGE_CATEGORIES:
+                if row["physical"] and cat in LANGUAGE:
                     physical[cid] += hours
             elif row["status"] == Status.SUBMITTED.value:
                 pending[cid][cat] += hours
 
         since = today - datetime.timedelta(days=rules.pace_window_days)
         for row in (Entry.select(Entry.client, Entry.category, fn.SUM(Entry.hours).alias("hours"))
-                    .where(Entry.client.in_(ids), Entry.status.in_(COUNTED), Entry.entry_date >= since)
+                    .join(first_pip, JOIN.LEFT_OUTER, on=(Entry.client == first_pip.c.client_id))
+                    .where(Entry.client.in_(ids), Entry.status.in_(COUNTED), Entry.entry_date >= since,
+                           first_pip.c.first.is_null(False), Entry.entry_date > first_pip.c.first)
                     .group_by(Entry.client, Entry.category).dicts()):
             recent[row["client"]][row["category"]] += Decimal(str(row["hours"] or 0))
 

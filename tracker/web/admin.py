@@ -10,10 +10,10 @@ from peewee import fn
 from .. import accounts
 from ..audit import record
 from ..domain.progress import summarize
-from ..facts import load_facts, pip_versions, rules_for
+from ..facts import load_facts, rules_for
 from ..models import Client, Gemeente, User
 from ..validation import FieldErrors
-from .access import allow, gemeente_user, parse_uuid
+from .access import allow, gemeente_user
 from .auth import issue_activation_code
 from .contactpersoon import _show_code
 from .labels import error_text
@@ -165,5 +165,17 @@ def totals():
         per_route[fact.leerroute or "none"] = per_route.get(fact.leerroute or "none", 0) + 1
         level = "done" if summary.fulfilled else summary.risk.level
         per_risk[level] = per_risk.get(level, 0) + 1
-    return render_template("admin/totals.html", total=len(clients), per_route=per_route, per_risk=per_risk,
-                           small=SMALL_COUNT)
+    return render_template("admin/totals.html", total=len(clients), per_route=suppress(per_route),
+                           per_risk=suppress(per_risk), small=SMALL_COUNT)
+
+
+def suppress(counts: dict[str, int]) -> dict[str, int | None]:
+    """Hide counts from 1 to 4 (None). When exactly one is hidden, the total would give it away,
+    so the next smallest count is hidden too."""
+    out = {k: (None if 0 < v < SMALL_COUNT else v) for k, v in counts.items()}
+    hidden = [k for k, v in out.items() if v is None]
+    if len(hidden) == 1:
+        visible = sorted((v, k) for k, v in out.items() if v)
+        if visible:
+            out[visible[0][1]] = None
+    return out

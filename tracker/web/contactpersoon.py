@@ -252,6 +252,20 @@ def cancel_appointment(client_id, appointment_id):
     return _client_action(client_id, "appointments", action, _("The appointment is cancelled."))
 
 
+@bp.post("/clients/<client_id>/correction")
+@allow("contactpersoon")
+def save_correction(client_id):
+    """Correct confirmed hours with a new confirmed entry (confirmed entries never change)."""
+    def action(client):
+        data = entry_store.EntryInput(
+            client_uuid=None, category=request.form.get("category"),
+            entry_date=entry_store.parse_date(request.form.get("entry_date")),
+            hours=entry_store.parse_hours(request.form.get("hours")), physical=request.form.get("online") != "1")
+        entry_store.correct(client, data, current_user, request.form.get("reason", ""),
+                            local_today(client.gemeente), rules_for(client.gemeente))
+    return _client_action(client_id, "hours", action, _("The correction is saved."))
+
+
 @bp.post("/clients/<client_id>/contactpersoon")
 @allow("contactpersoon")
 def take_over(client_id):
@@ -319,6 +333,9 @@ def decide():
     if action == "reject" and not reason.strip():
         flash(_("Write a reason for the rejection. The client will see it."), "error")
         return redirect(next_url)
+    if len(reason) > entry_store.MAX_REASON:
+        flash(error_text("too_long"), "error")
+        return redirect(next_url)
     done = skipped = 0
     for entry in chosen:
         try:
@@ -355,13 +372,16 @@ def sessions():
         starts = ends = None
         try:
             starts = local_to_utc(gemeente, datetime.datetime.fromisoformat(request.form.get("starts_at", "")))
-            duration = float((request.form.get("duration") or "0").replace(",", "."))
-            if not 0.25 <= duration <= 12:
-                errors["duration"] = "invalid"
-            else:
-                ends = starts + datetime.timedelta(hours=duration)
         except ValueError:
-            errors.setdefault("starts_at", "invalid")
+            errors["starts_at"] = "invalid" if request.form.get("starts_at") else "required"
+        try:
+            duration = float((request.form.get("duration") or "").replace(",", "."))
+        except ValueError:
+            duration = 0
+        if not 0.25 <= duration <= 12:
+            errors["duration"] = "invalid"
+        elif starts:
+            ends = starts + datetime.timedelta(hours=duration)
         if not errors:
             session = GroupSession.create(gemeente=gemeente, category=category, title=title, location=location,
                                           starts_at=starts, ends_at=ends, created_by=current_user)

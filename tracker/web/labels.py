@@ -178,6 +178,7 @@ ERROR = {
     "before_pvt_map": _l("The Z-route final talk cannot be before the PVT and MAP dates."),
     "no_termijn": _l("There is no termijn yet: first adopt a PIP."),
     "not_later": _l("The new end must be later than the current end."),
+    "correction_below_zero": _l("A correction cannot take off more hours than were confirmed."),
     "username_taken": _l("This username is already used."),
 }
 

@@ -152,7 +152,7 @@ def attend(session_id):
     session = GroupSession.get_or_none(GroupSession.public_id == parse_uuid(session_id),
                                        GroupSession.gemeente == client.gemeente_id)
     if session is None:
-        return redirect(url_for(".logbook"))
+        abort(404)
     rules = rules_for(client.gemeente)
     today = local_today(client.gemeente)
     seconds = (session.ends_at - session.starts_at).total_seconds()
@@ -164,7 +164,7 @@ def attend(session_id):
             category=session.category, entry_date=session.starts_at.date(),
             hours=entry_store.parse_hours(str(hours)), place=session.location or "", note=session.title,
             session=session)
-        _, created = entry_store.create(client, data, current_user, today, rules)
+        _entry, created = entry_store.create(client, data, current_user, today, rules)
         flash(_("Saved. Your contactpersoon will check it.") if created else _("This was already saved."), "success")
     except (FieldErrors, ValueError) as exc:
         codes = getattr(exc, "errors", {"session": "invalid"})

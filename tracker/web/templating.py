@@ -35,7 +35,7 @@ def moment(value, fmt: str = "medium") -> str:
 def init_app(app) -> None:
     """Register filters and globals."""
     app.jinja_env.filters.update(hours=hours, day=day, moment=moment)
-    app.jinja_env.globals.update(labels=labels, languages=i18n.language_options)
+    app.jinja_env.globals.update(labels=labels, languages=i18n.language_options, language_names=i18n.LANGUAGES)
 
     @app.context_processor
     def _locale_context():
