@@ -40,7 +40,8 @@ babel-extract: $(STAMP)
 	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot --no-location --sort-output --project "Mijn Route" .
 
 babel-update: $(STAMP)
-	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete --width 0
+	$(BIN)/python translations/fill_en.py
 
 babel-compile: $(STAMP)
 	$(BIN)/pybabel -q compile -d translations

@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 import pytest
 
 from tests import factories
+from tests.conftest import csrf_of
 from tests.helpers import login
 from tracker.extensions import db
 from tracker.models import Appointment, ExamAttempt, ExamPart, GroupSession, utcnow
@@ -194,7 +195,6 @@ def test_authorization_matrix(app, world):
     sessions = {"anonymous": app.test_client()}
     tokens = {}
     login_page = sessions["anonymous"].get("/login").get_data(as_text=True)
-    from tests.conftest import csrf_of
     tokens["anonymous"] = csrf_of(login_page)
     for role, username in LOGINS.items():
         sessions[role] = login(app, username)

@@ -94,7 +94,7 @@ def _validate(client: Client, data: EntryInput, today: datetime.date, rules: Rul
 
 def _snapshot(entry: Entry) -> dict:
     return {
-        "category": entry.category, "date": entry.entry_date.isoformat(), "hours": str(entry.hours),
+        "category": entry.category, "date": entry.entry_date.isoformat(), "hours": str(Decimal(str(entry.hours)).quantize(Decimal("0.01"))),
         "status": entry.status, "place": entry.place, "note": entry.note,
         "rejection_reason": entry.rejection_reason,
     }

@@ -251,9 +251,23 @@ def test_next_step_before_the_termijn():
     assert next_step(ClientFacts(today=TODAY, coupled_on=COUPLED), RULES) == NextStep("make_pip", due=date(2024, 3, 12))
 
 
+EXAM_IN_VIEW = date(2025, 11, 23)  # LATEST_REGISTRATION minus exam_prompt_months (12)
+
+
+def test_lessons_come_first_until_the_exam_comes_into_view():
+    assert next_step(facts(), RULES) == NextStep("follow_lessons", due=EXAM_IN_VIEW)
+    assert next_step(at(EXAM_IN_VIEW - timedelta(days=1)), RULES).code == "follow_lessons"
+    assert next_step(at(EXAM_IN_VIEW), RULES) == NextStep("register_exam", due=LATEST_REGISTRATION, part="LE")
+    # Someone who already took a part is in the exam phase, whatever the date.
+    early = facts(exam_parts=(passed("KNM"),))
+    assert next_step(early, RULES) == NextStep("register_exam", due=LATEST_REGISTRATION, part="LE")
+    assert next_step(facts(), Rules(exam_prompt_months=0)).code == "follow_lessons"
+
+
 def test_next_step_along_the_b1_route():
-    f = facts()
+    f = at(EXAM_IN_VIEW)
     assert next_step(f, RULES) == NextStep("register_exam", due=LATEST_REGISTRATION, part="LE")
+    f = facts()
 
     booked = dataclasses.replace(f, exam_parts=(part("LE", attempt(date(2025, 7, 1))),
                                                 part("KNM", attempt(date(2025, 6, 15), niveau=None))))
@@ -389,6 +403,21 @@ def test_several_reasons_keep_their_order_and_the_highest_level():
     assert risk(f, RULES) == Risk("high", ("no_activity_14_days", "attempts_used_up", "afschalen_possible"))
 
 
+def test_z_route_behind_on_hours_near_the_end():
+    z = dict(route="Z", niveau=None, confirmed_hours={"TAALLES": D(700), "PARTICIPATIE_VRIJWILLIGERSWERK": D(800)})
+    near = date(2026, 9, 1)  # end 2027-03-01 minus 6 months
+    assert "termijn_near_hours_behind" not in risk(at(near - timedelta(days=1), **z), RULES).reasons
+    assert risk(at(near, **z), RULES) == Risk("attention", ("termijn_near_hours_behind",))
+    reached = dict(z, confirmed_hours={"TAALLES": D(800), "PARTICIPATIE_VRIJWILLIGERSWERK": D(800)})
+    assert "termijn_near_hours_behind" not in risk(at(near, **reached), RULES).reasons
+
+
+def test_afschalen_counter_goes_once_the_language_parts_are_passed():
+    keys = [r.key for r in requirements(facts(exam_parts=ALL_PASSED), RULES)]
+    assert "afschalen" not in keys
+    assert "afschalen" in [r.key for r in requirements(facts(), RULES)]
+
+
 def test_fulfilled_is_always_ok():
     done = at(date(2027, 6, 1), exam_parts=ALL_PASSED, pvt_signed_on=date(2025, 4, 1),
               map_eindgesprek_on=date(2025, 5, 1), last_entry_on=None, last_map_entry_on=None)
@@ -404,7 +433,7 @@ def test_summarize_gathers_everything():
     assert summary.pip_clock.met is True and summary.pip_clock.late is False
     assert summary.requirements == requirements(facts(), RULES)
     assert all(isinstance(r, Requirement) for r in summary.requirements)
-    assert summary.next_step == NextStep("register_exam", due=LATEST_REGISTRATION, part="LE")
+    assert summary.next_step == NextStep("follow_lessons", due=EXAM_IN_VIEW)
     assert summary.risk == Risk("ok", ())
     assert summary.fulfilled is False
 

@@ -192,9 +192,15 @@ def requirements(facts: ClientFacts, rules: Rules) -> list[Requirement]:
                                           done_anyway=facts.z_eindgesprek_on is not None))
         else:  # pragma: no cover - REQUIREMENTS and this function change together
             raise ValueError(f"unknown requirement {key!r}")
-    if route is Leerroute.B and facts.niveau == Niveau.B1:
+    if route is Leerroute.B and facts.niveau == Niveau.B1 and not _language_parts_passed(facts):
         out.append(_afschalen_requirement(facts, route, rules))
     return out
+
+
+def _language_parts_passed(facts: ClientFacts) -> bool:
+    """All language exam parts passed: then a talk about A2 is no longer relevant."""
+    parts = exam_parts(facts)
+    return all(code in parts and part_state(parts[code], facts.today) == "passed" for code in LANGUAGE_EXAM_PARTS)
 
 
 def _afschalen_requirement(facts: ClientFacts, route: Leerroute, rules: Rules) -> Requirement:
@@ -233,7 +239,9 @@ def next_step(facts: ClientFacts, rules: Rules) -> NextStep:
     Before the termijn: "wait_for_coupling", then "make_pip" (due: the PIP deadline).
     Then, when not fulfilled, per route (first that applies; due is the last day of the termijn
     unless said otherwise):
-    - B: "take_exam" (earliest booked part; due: exam date), "register_exam" (first part in
+    - B: "take_exam" (earliest booked part; due: exam date), "follow_lessons" while no part has
+      an attempt and the exam is more than `exam_prompt_months` before the latest sensible
+      registration date (due: the day the exam comes into view), "register_exam" (first part in
       LE, LU, SC, SP, KNM order with nothing planned; due: latest registration date),
       "log_map_hours", "plan_map_eindgesprek", "sign_pvt", and last "await_result" (due: the
       expected result date), because waiting is only the next step when nothing else is open.
@@ -259,6 +267,10 @@ def next_step(facts: ClientFacts, rules: Rules) -> NextStep:
     booked = sorted((booked_on(parts[c], facts.today), c) for c, s in states.items() if s == "booked")
     if booked:
         return NextStep("take_exam", due=booked[0][0], part=booked[0][1])
+    prompt_from = add_months(termijn.latest_exam_registration, -rules.exam_prompt_months)
+    if (route is Leerroute.B and facts.today < prompt_from
+            and not any(p.attempts for p in parts.values())):
+        return NextStep("follow_lessons", due=prompt_from)
     for code in EXAM_PARTS:
         if states.get(code) == "open":
             return NextStep("register_exam", due=termijn.latest_exam_registration, part=code)
@@ -303,6 +315,8 @@ def risk(facts: ClientFacts, rules: Rules) -> Risk:
     - termijn_near_no_exam_booked: B1-route, within `termijn_near_months` of the end, a part
       neither passed, booked nor awaiting its result.
     - attempts_used_up: a part not passed, no free attempt left and nothing booked or awaited (high).
+    - termijn_near_hours_behind: Z-route, within `termijn_near_months` of the end, the 800 +
+      800 hours not reached and no eindgesprek yet.
     - afschalen_possible: niveau B1, >= 600 lesson hours with enough physical, a language part
       not passed.
     - map_stalled: MAP required and its eindgesprek not held, and no MAP entry for more than
@@ -337,6 +351,12 @@ def risk(facts: ClientFacts, rules: Rules) -> Risk:
                 and _physical_share_ok(language, facts, rules)
                 and any(states[c] != "passed" for c in LANGUAGE_EXAM_PARTS)):
             reasons.append("afschalen_possible")
+
+    if route is Leerroute.Z and facts.z_eindgesprek_on is None:
+        near = today >= add_months(termijn.end, -rules.termijn_near_months)
+        reqs = {r.key: r for r in requirements(facts, rules)}
+        if near and not termijn.overdue and not (reqs["z_language"].done and reqs["z_participation"].done):
+            reasons.append("termijn_near_hours_behind")
 
     if route is not None and map_required(route) and facts.map_eindgesprek_on is None:
         last_map = max(filter(None, (facts.last_map_entry_on, pip_on)))

@@ -27,6 +27,9 @@ class Rules:
     termijn_near_months: int = 6
     map_stalled_days: int = 60
     pace_window_days: int = 56
+    # Before this many months ahead of the latest sensible registration date, and while no exam
+    # part has an attempt, the next step is the lessons, not the exam (product choice).
+    exam_prompt_months: int = 12
     milestone_months: tuple[int, ...] = (12, 6, 3, 1)
     min_entry_hours: Decimal = Decimal("0.25")
     max_entry_hours: Decimal = Decimal(12)

@@ -190,7 +190,7 @@ def edit_entry(entry_id):
         return redirect(url_for(".logbook"))
     errors = {}
     values = {"category": entry.category, "entry_date": entry.entry_date.isoformat(),
-              "hours_other": str(entry.hours.normalize()), "place": entry.place or "",
+              "hours_other": format(entry.hours.normalize(), "f"), "place": entry.place or "",
               "note": entry.note or "", "online": "" if entry.physical else "1"}
     if request.method == "POST":
         values = request.form.to_dict()
