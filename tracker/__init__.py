@@ -44,7 +44,7 @@ def create_app(config: dict | type | None = None) -> Flask:
 
 
 def _init_login(app: Flask) -> None:
-    from .models import User
+    from .models import Gemeente, User
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -56,7 +56,9 @@ def _init_login(app: Flask) -> None:
         if not public_id or not token:
             return None
         try:
-            user = User.get_or_none(User.public_id == public_id, User.session_token == token)
+            # The gemeente comes along: every page needs its time zone and settings.
+            user = (User.select(User, Gemeente).join(Gemeente)
+                    .where(User.public_id == public_id, User.session_token == token).get_or_none())
         except ValueError:
             return None
         return user if user and user.active else None

@@ -5,6 +5,7 @@ the same five queries whatever the number of clients or entries.
 """
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from peewee import JOIN, Case, fn
@@ -42,9 +43,27 @@ def pip_versions(client_ids) -> dict[int, list[PipVersion]]:
     return out
 
 
+@dataclass
+class ClientFile:
+    """The domain facts of one client plus the rows they were made from, for pages that show both."""
+
+    facts: ClientFacts
+    pips: list = field(default_factory=list)
+    verlengingen: list = field(default_factory=list)
+    parts: list = field(default_factory=list)
+    attempts: dict = field(default_factory=dict)
+
+
 def load_facts(clients: list[Client], today: datetime.date, rules: Rules) -> dict[int, ClientFacts]:
     """ClientFacts per client id, from five grouped queries."""
+    return {cid: f.facts for cid, f in load_files(clients, today, rules).items()}
+
+
+def load_files(clients: list[Client], today: datetime.date, rules: Rules) -> dict[int, ClientFile]:
+    """ClientFile per client id, from five grouped queries whatever the number of clients or rows."""
     ids = [c.id for c in clients]
+    verlengingen = defaultdict(list)
+    raw_attempts = defaultdict(list)
     pips = pip_versions(ids)
     extended = {}
     confirmed = defaultdict(lambda: defaultdict(Decimal))
@@ -55,9 +74,11 @@ def load_facts(clients: list[Client], today: datetime.date, rules: Rules) -> dic
     last_map = {}
     parts = defaultdict(dict)
     if ids:
-        for row in (Verlenging.select(Verlenging.client, fn.MAX(Verlenging.einddatum).alias("until"))
-                    .where(Verlenging.client.in_(ids)).group_by(Verlenging.client).dicts()):
-            extended[row["client"]] = _as_date(row["until"])
+        for verlenging in (Verlenging.select().where(Verlenging.client.in_(ids))
+                           .order_by(Verlenging.decided_on, Verlenging.id)):
+            verlengingen[verlenging.client_id].append(verlenging)
+            extended[verlenging.client_id] = max(filter(None, (extended.get(verlenging.client_id),
+                                                              verlenging.einddatum)))
 
         first_pip = (PipVersion.select(PipVersion.client, fn.MIN(PipVersion.dagtekening).alias("first"))
                      .where(PipVersion.client.in_(ids)).group_by(PipVersion.client).alias("first_pip"))
@@ -99,15 +120,16 @@ def load_facts(clients: list[Client], today: datetime.date, rules: Rules) -> dic
             parts[part.client_id][part.id] = part
             attempt = getattr(part, "attempt", None)
             if attempt is not None and attempt.id is not None:
+                raw_attempts[part.id].append(attempt)
                 attempts[part.id].append(ExamAttemptFacts(
                     exam_date=attempt.exam_date, result=attempt.result,
                     niveau=attempt.niveau, counts_as_free=attempt.counts_as_free))
 
-    facts = {}
+    files = {}
     for client in clients:
         versions = pips.get(client.id, [])
         latest = versions[-1] if versions else None
-        facts[client.id] = ClientFacts(
+        facts = ClientFacts(
             today=today,
             leerroute=latest.leerroute if latest else None,
             niveau=latest.niveau if latest else None,
@@ -129,7 +151,10 @@ def load_facts(clients: list[Client], today: datetime.date, rules: Rules) -> dic
             last_entry_on=last_entry.get(client.id),
             last_map_entry_on=last_map.get(client.id),
         )
-    return facts
+        files[client.id] = ClientFile(facts=facts, pips=versions, verlengingen=verlengingen[client.id],
+                                      parts=list(parts[client.id].values()),
+                                      attempts={pid: raw_attempts[pid] for pid in parts[client.id]})
+    return files
 
 
 def _as_date(value):

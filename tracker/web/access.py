@@ -8,7 +8,7 @@ import uuid
 from flask import abort, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user
 
-from ..models import Client, User
+from ..models import Client, Gemeente, User
 
 PUBLIC = frozenset({"public"})
 STAFF = ("contactpersoon", "admin")
@@ -55,9 +55,12 @@ def parse_uuid(value: str) -> uuid.UUID:
 
 def own_client() -> Client:
     """The logged-in statushouder's own file."""
-    client = Client.get_or_none(Client.user == current_user.id)
+    client = (Client.select(Client, Gemeente).join(Gemeente)
+              .where(Client.user == current_user.id).get_or_none())
     if client is None:
         abort(404)
+    # The logged-in user is this client's user: reuse it instead of loading it again.
+    client.user = current_user._get_current_object()
     return client
 
 
@@ -70,6 +73,7 @@ def staff_client(public_id: str) -> Client:
               .get_or_none())
     if client is None:
         abort(404)
+    client.gemeente = current_user.gemeente
     return client
 
 

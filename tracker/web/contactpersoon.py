@@ -15,7 +15,7 @@ from ..audit import record
 from ..domain import steps as step_rules
 from ..domain.hours import Category, Status
 from ..domain.progress import summarize
-from ..facts import load_facts, pip_versions, rules_for
+from ..facts import load_facts, load_files, rules_for
 from ..models import (Appointment, AuditLog, Client, Entry, ExamAttempt, ExamPart, GroupSession, User,
                       Verlenging, utcnow)
 from ..validation import FieldErrors
@@ -117,26 +117,25 @@ def new_code(client_id):
 def _detail_context(client):
     rules = rules_for(client.gemeente)
     today = local_today(client.gemeente)
-    facts = load_facts([client], today, rules)[client.id]
+    file = load_files([client], today, rules)[client.id]
     entries = list(Entry.select().where(Entry.client == client.id, Entry.status != Status.WITHDRAWN.value)
                    .order_by(Entry.entry_date.desc(), Entry.id.desc()).limit(100))
-    parts = list(ExamPart.select().where(ExamPart.client == client.id).order_by(ExamPart.id))
-    attempts = {}
-    for attempt in (ExamAttempt.select().join(ExamPart).where(ExamPart.client == client.id)
-                    .order_by(ExamAttempt.exam_date)):
-        attempts.setdefault(attempt.part_id, []).append(attempt)
+    contactpersonen = list(User.select().where(User.gemeente == client.gemeente_id, User.role == "contactpersoon",
+                                               User.active == True)  # noqa: E712
+                           .order_by(User.name))
+    by_id = {u.id: u for u in contactpersonen}
+    if client.contactpersoon_id in by_id:
+        client.contactpersoon = by_id[client.contactpersoon_id]
     return {
-        "client": client, "facts": facts, "summary": summarize(facts, rules), "today": today,
-        "versions": pip_versions([client.id]).get(client.id, []),
-        "timeline": timeline(client), "entries": entries, "parts": parts, "attempts": attempts,
+        "client": client, "facts": file.facts, "summary": summarize(file.facts, rules), "today": today,
+        "versions": file.pips, "timeline": timeline(client), "entries": entries,
+        "parts": file.parts, "attempts": file.attempts, "verlengingen": file.verlengingen,
         "appointments": list(Appointment.select().where(Appointment.client == client.id)
                              .order_by(Appointment.starts_at.desc()).limit(30)),
-        "verlengingen": list(Verlenging.select().where(Verlenging.client == client.id)),
-        "audit": list(AuditLog.select(AuditLog, User).join(User, join_type=JOIN.LEFT_OUTER, on=(AuditLog.actor == User.id))
+        "audit": list(AuditLog.select(AuditLog, User).join(User, join_type=JOIN.LEFT_OUTER,
+                                                           on=(AuditLog.actor == User.id))
                       .where(AuditLog.client == client.id).order_by(AuditLog.id.desc()).limit(30)),
-        "contactpersonen": list(User.select().where(User.gemeente == client.gemeente_id,
-                                                    User.role == "contactpersoon", User.active == True)  # noqa: E712
-                                .order_by(User.name)),
+        "contactpersonen": contactpersonen,
         "appointment_kinds": APPOINTMENT, "errors": {}, "values": {}, "form": None,
     }
 

@@ -11,8 +11,8 @@ from .. import entries as entry_store
 from ..domain import steps as step_rules
 from ..domain.hours import Category, Status, editable
 from ..domain.progress import summarize
-from ..facts import load_facts, pip_versions, rules_for
-from ..models import Appointment, Entry, ExamAttempt, ExamPart, GroupSession, Step, Verlenging, utcnow
+from ..facts import load_facts, load_files, rules_for
+from ..models import Appointment, Entry, GroupSession, Step, utcnow
 from ..validation import FieldErrors
 from .access import allow, own_client, parse_uuid
 from .labels import error_text
@@ -28,6 +28,7 @@ LOG_CATEGORIES = [
     Category.ZELFSTUDIE,
 ]
 HOUR_CHOICES = ["0.5", "1", "1.5", "2", "3", "4"]
+PAGE_SIZE = 25
 
 
 def _summary(client):
@@ -60,11 +61,10 @@ def home():
 def plan():
     """The PIP: current version with agreements, and earlier versions."""
     client = own_client()
-    summary, facts, today = _summary(client)
-    versions = pip_versions([client.id]).get(client.id, [])
-    verlengingen = list(Verlenging.select().where(Verlenging.client == client.id).order_by(Verlenging.decided_on))
-    return render_template("statushouder/plan.html", client=client, versions=versions,
-                           summary=summary, verlengingen=verlengingen)
+    rules = rules_for(client.gemeente)
+    file = load_files([client], local_today(client.gemeente), rules)[client.id]
+    return render_template("statushouder/plan.html", client=client, versions=file.pips,
+                           summary=summarize(file.facts, rules), verlengingen=file.verlengingen)
 
 
 @bp.get("/steps")
@@ -132,15 +132,24 @@ def logbook():
             return redirect(url_for(".logbook", _anchor=f"e-{entry.public_id}"))
         except FieldErrors as exc:
             errors = {field: error_text(code) for field, code in exc.errors.items()}
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 1000))
+    # One row more than a page tells whether there is an older page, without counting.
     items = list(Entry.select(Entry, GroupSession).join(GroupSession, join_type=JOIN.LEFT_OUTER,
                                                         on=(Entry.session == GroupSession.id))
                  .where(Entry.client == client.id, Entry.status != Status.WITHDRAWN.value)
-                 .order_by(Entry.entry_date.desc(), Entry.id.desc()).limit(200))
-    attended = {e.session_id for e in items if e.session_id}
-    sessions = [s for s in _recent_sessions(client, today) if s.id not in attended]
+                 .order_by(Entry.entry_date.desc(), Entry.id.desc())
+                 .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
+    has_more = len(items) > PAGE_SIZE
+    items = items[:PAGE_SIZE]
+    sessions = _recent_sessions(client, today)
+    if sessions:
+        attended = {row.session_id for row in Entry.select(Entry.session).where(
+            Entry.client == client.id, Entry.session.in_([s.id for s in sessions]),
+            Entry.status != Status.WITHDRAWN.value)}
+        sessions = [s for s in sessions if s.id not in attended]
     return render_template("statushouder/logbook.html", client=client, items=items, errors=errors,
                            values=values, categories=LOG_CATEGORIES, hour_choices=HOUR_CHOICES,
-                           today=today, new_uuid=uuid.uuid4(), sessions=sessions,
+                           today=today, new_uuid=uuid.uuid4(), sessions=sessions, page=page, has_more=has_more,
                            editable=lambda e: editable(Status(e.status))), (400 if errors else 200)
 
 
@@ -237,12 +246,11 @@ def resubmit_entry(entry_id):
 def exam():
     """Exam parts with status, attempts left, and how and when to register at DUO."""
     client = own_client()
-    summary, facts, today = _summary(client)
-    parts = list(ExamPart.select().where(ExamPart.client == client.id).order_by(ExamPart.id))
-    attempts = {}
-    for attempt in (ExamAttempt.select().join(ExamPart)
-                    .where(ExamPart.client == client.id).order_by(ExamAttempt.exam_date)):
-        attempts.setdefault(attempt.part_id, []).append(attempt)
+    rules = rules_for(client.gemeente)
+    today = local_today(client.gemeente)
+    file = load_files([client], today, rules)[client.id]
+    summary = summarize(file.facts, rules)
+    parts, attempts = file.parts, file.attempts
     exam_requirements = [r for r in summary.requirements if r.kind == "exam"]
     return render_template("statushouder/exam.html", client=client, summary=summary, parts=parts,
                            attempts=attempts, exam_requirements=exam_requirements, today=today)

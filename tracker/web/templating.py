@@ -3,7 +3,7 @@ import datetime
 from decimal import Decimal
 
 from flask import request
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_decimal, format_time, get_locale
 from flask_login import current_user
 
 from .. import i18n
@@ -29,7 +29,8 @@ def moment(value, fmt: str = "medium") -> str:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=datetime.UTC)
-    return format_datetime(value, fmt)
+    # "vrijdag 27 november 2026 10:00": seconds and the zone name CLDR adds only confuse.
+    return f"{format_date(value, fmt)} {format_time(value, 'short')}"
 
 
 def init_app(app) -> None:
