@@ -6,7 +6,12 @@ STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app app
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test install db demo serve translations babel-extract babel-update babel-compile chromium clean bench
+# NL Design System components we use (pinned in package.json), concatenated after our tokens.
+COMPONENTS := alert button form-field-error-message form-label link select skip-link table textarea textbox
+VENDOR_CSS := $(foreach c,$(COMPONENTS),node_modules/@utrecht/$(c)-css/dist/index.min.css)
+CSS := static/build/app.css
+
+.PHONY: run test install assets db demo serve translations babel-extract babel-update babel-compile chromium clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +19,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP) babel-compile
+install: $(STAMP) babel-compile assets
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(CSS): node_modules/.installed static/css/tokens.css static/css/app.css
+	mkdir -p static/build
+	cat static/css/tokens.css $(VENDOR_CSS) static/css/app.css > $@
+
+assets: $(CSS)
 
 ## run: set up everything and serve the demo on http://127.0.0.1:5000
 run: install
@@ -47,4 +62,4 @@ babel-compile: $(STAMP)
 	$(BIN)/pybabel -q compile -d translations
 
 clean:
-	rm -rf $(VENV) instance/*.sqlite3*
+	rm -rf $(VENV) node_modules static/build instance/*.sqlite3*

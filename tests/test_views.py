@@ -40,7 +40,7 @@ def text(response) -> str:
 
 def field_error(page: str, name: str) -> str | None:
     """The message shown next to field `name` (templates: <p class="field-error" id="NAME-error">)."""
-    match = re.search(rf'class="field-error" id="{re.escape(name)}-error">(.*?)</p>', page, re.S)
+    match = re.search(rf'class="[^"]*\bfield-error\b[^"]*" id="{re.escape(name)}-error">(.*?)</p>', page, re.S)
     return html.unescape(match.group(1)).strip() if match else None
 
 
