@@ -45,8 +45,10 @@ run: install
 test: install chromium
 	$(BIN)/pytest -q
 
+# Debian's Chromium for the browser tests, and Noto fonts so Ge'ez and Arabic screenshots are readable.
 chromium:
-	@test -x $(CHROMIUM) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	@(test -x $(CHROMIUM) && fc-list 2>/dev/null | grep -qi ethiopic) || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null)
 
 ## translations: extract, update and compile the catalogs
 translations: babel-extract babel-update babel-compile

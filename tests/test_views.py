@@ -503,7 +503,7 @@ def test_pages_never_show_another_gemeente(app, world):
         response = sh.get(path)
         assert response.status_code == 200, path
         seen[path] = text(response)
-    assert "KNM Nijkerk" in seen["/me/logbook"]   # the own gemeente's session is offered
+    assert "<bdi>KNM</bdi></button> Nijkerk" in seen["/me/logbook"]   # the own gemeente's session is offered, its KNM tappable
     cp = login(app, "cp-a")
     for path in ["/staff/clients", "/staff/clients?scope=all", "/staff/clients?scope=all&q=Tesfay",
                  "/staff/inbox?scope=all", "/staff/sessions", f"/staff/clients/{world.client.public_id}"]:

@@ -35,8 +35,9 @@ def create_app(config: dict | type | None = None) -> Flask:
     for module in (auth, statushouder, contactpersoon, admin, api, health):
         app.register_blueprint(module.bp)
     errors.init_app(app)
-    from .web import templating
+    from .web import glossary, templating
     templating.init_app(app)
+    glossary.init_app(app)
 
     from . import cli
     cli.init_app(app)

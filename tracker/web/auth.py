@@ -185,3 +185,10 @@ def issue_activation_code(user: User, created_by: User, days: int) -> str:
 def settings():
     """The profile: language choice (stored in the profile and a cookie)."""
     return render_template("settings.html")
+
+
+@bp.get("/toegankelijkheid")
+@allow("public")
+def accessibility():
+    """The accessibility statement (toegankelijkheidsverklaring)."""
+    return render_template("accessibility.html")

@@ -1,0 +1,44 @@
+"""Home, Logbook and Exam at 360 × 740 in Dutch, Arabic and Tigrinya: direction, no sideways
+scrolling, tappable official terms; screenshots go to test-artifacts/ for a person to look at."""
+import pytest
+
+from tests.browser.conftest import ARTIFACTS, choose_language, log_in
+
+pytestmark = pytest.mark.browser
+PAGES = {"home": "/me", "logbook": "/me/logbook", "exam": "/me/exam"}
+
+
+@pytest.mark.parametrize("code,direction", [("nl", "ltr"), ("ar", "rtl"), ("ti", "ltr")])
+def test_statushouder_pages_in_three_languages(live_server, phone, code, direction):
+    base, _world = live_server
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_in(phone, base, "sh-a")
+    if code != "nl":
+        choose_language(phone, code)
+    for name, path in PAGES.items():
+        phone.goto(base + path)
+        assert phone.evaluate("document.documentElement.lang") == code
+        assert phone.evaluate("document.documentElement.dir") == direction
+        assert phone.evaluate("getComputedStyle(document.body).direction") == direction
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 360, f"{name} scrolls sideways in {code}"
+        phone.screenshot(path=str(ARTIFACTS / f"{name}-{code}.png"), full_page=True)
+    # The official term PIP stays visible and opens its explanation in place.
+    phone.goto(base + "/me/plan")
+    term = phone.locator("button.term[popovertarget=gl-pip]").first
+    assert term.inner_text() == "PIP"
+    term.click()
+    popover = phone.locator("#gl-pip")
+    assert popover.is_visible()
+    assert popover.locator("p").nth(1).inner_text().strip()
+
+
+def test_arabic_layout_mirrors(live_server, phone):
+    base, _world = live_server
+    log_in(phone, base, "sh-a")
+    choose_language(phone, "ar")
+    phone.goto(base + "/me")
+    # The current nav item and the brand sit on the right in Arabic.
+    brand = phone.locator(".brand").bounding_box()
+    assert brand["x"] > 360 / 2
+    first_nav = phone.locator(".mainnav li").first.bounding_box()
+    assert first_nav["x"] + first_nav["width"] > 300
