@@ -5,10 +5,9 @@ import unicodedata
 
 from . import i18n
 from .audit import record
-from .casework import clean, parse_date
 from .extensions import db
 from .models import Client, User
-from .validation import FieldErrors
+from .validation import FieldErrors, clean, parse_date
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 

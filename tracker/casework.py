@@ -7,7 +7,7 @@ from .audit import record
 from .domain.hours import LANGUAGE_CATEGORIES
 from .domain.pip import PipDraft, PipVersionFacts, validate_pip
 from .domain.steps import StepStatus
-from .validation import FieldErrors
+from .validation import FieldErrors, clean, parse_date
 from .extensions import db
 from .models import Appointment, ExamAttempt, ExamPart, PipVersion, Step, Verlenging, utcnow
 
@@ -19,31 +19,6 @@ EXAM_RESULTS = ("GESLAAGD", "GEZAKT", "GEEN")
 NO_RESULT_REASONS = ("VERWIJTBAAR", "NIETVERWIJTBAAR", "AFGEMELD", "ABSENT")
 NIVEAUS = ("A2", "B1", "B2")
 CLIENT_DATES = ("pvt_signed_on", "map_eindgesprek_on", "z_eindgesprek_on", "taalschakel_done_on")
-
-
-def clean(value, limit: int, field: str, errors: dict, required: bool = False) -> str | None:
-    """Strip control characters and whitespace; note too-long and missing values in `errors`."""
-    text = "".join(ch for ch in (value or "") if ch in "\n" or ch.isprintable()).strip()
-    if len(text) > limit:
-        errors[field] = "too_long"
-    elif required and not text:
-        errors[field] = "required"
-    return text or None
-
-
-def parse_date(raw, field: str, errors: dict, required: bool = True) -> datetime.date | None:
-    """ISO text → date; record 'required' or 'invalid' in errors."""
-    if raw in (None, ""):
-        if required:
-            errors[field] = "required"
-        return None
-    if isinstance(raw, datetime.date):
-        return raw
-    try:
-        return datetime.date.fromisoformat(str(raw).strip())
-    except ValueError:
-        errors[field] = "invalid"
-        return None
 
 
 def _pip_snapshot(pip: PipVersion) -> dict:

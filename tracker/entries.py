@@ -16,6 +16,7 @@ from .domain.hours import Category, Status
 from .domain.rules import Rules
 from .extensions import db
 from .models import Client, Entry, GroupSession, utcnow
+from . import validation
 from .validation import FieldErrors
 
 MAX_NOTE = 1000
@@ -53,22 +54,12 @@ def parse_hours(raw) -> Decimal | None:
 
 
 def parse_date(raw) -> datetime.date | None:
-    """ISO date text → date; anything else → FieldErrors('invalid')."""
-    if raw is None or raw == "":
-        return None
-    if isinstance(raw, datetime.date):
-        return raw
-    try:
-        return datetime.date.fromisoformat(str(raw).strip())
-    except ValueError:
-        raise FieldErrors({"date": "invalid"})
-
-
-def _clean_text(value: str | None, limit: int, field: str, errors: dict) -> str | None:
-    text = "".join(ch for ch in (value or "") if ch in "\n\t" or ch.isprintable()).strip()
-    if len(text) > limit:
-        errors[field] = "too_long"
-    return text or None
+    """ISO date text → date, None when empty; anything else → FieldErrors('invalid')."""
+    errors: dict[str, str] = {}
+    value = validation.parse_date(raw, "date", errors, required=False)
+    if errors:
+        raise FieldErrors(errors)
+    return value
 
 
 def _day_total(client: Client, day: datetime.date, exclude_id: int | None = None) -> Decimal:
@@ -87,8 +78,8 @@ def _validate(client: Client, data: EntryInput, today: datetime.date, rules: Rul
         errors["category"] = "required" if not data.category else "invalid"
     other = _day_total(client, data.entry_date, exclude_id) if data.entry_date else Decimal(0)
     errors.update(rules_hours.validate_entry(data.entry_date, data.hours, today, client.coupled_on, other, rules))
-    data.place = _clean_text(data.place, MAX_PLACE, "place", errors)
-    data.note = _clean_text(data.note, MAX_NOTE, "note", errors)
+    data.place = validation.clean(data.place, MAX_PLACE, "place", errors)
+    data.note = validation.clean(data.note, MAX_NOTE, "note", errors)
     return errors
 
 
@@ -187,7 +178,7 @@ def confirm(entry: Entry, actor) -> Entry:
 def reject(entry: Entry, actor, reason: str) -> Entry:
     """The contactpersoon rejects with a reason the statushouder will see."""
     errors = {}
-    reason = _clean_text(reason, MAX_REASON, "reason", errors)
+    reason = validation.clean(reason, MAX_REASON, "reason", errors)
     if not reason:
         errors["reason"] = "required"
     if errors:
@@ -211,7 +202,7 @@ def correct(client: Client, data: EntryInput, actor, reason: str, today: datetim
         errors["hours"] = "hours_too_large" if data.hours else "hours_too_small"
     elif (data.hours * 4) != (data.hours * 4).to_integral_value():
         errors["hours"] = "hours_not_quarter"
-    reason = _clean_text(reason, MAX_REASON, "reason", errors)
+    reason = validation.clean(reason, MAX_REASON, "reason", errors)
     if not reason and "reason" not in errors:
         errors["reason"] = "required"
     if not errors and data.hours < 0:

@@ -67,3 +67,28 @@ def test_axe_finds_a_known_violation(live_server, phone):
     phone.goto(base + "/login")
     phone.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"x.png\">')")
     assert any(v[0] == "image-alt" for v in run_axe(phone))
+
+
+SMALL_TARGETS = """() => [...document.querySelectorAll('button, .button, input:not([type=hidden]), select, textarea, .mainnav a')]
+  .filter(el => !el.closest('[hidden], [popover]') && !el.matches('button.term') && el.offsetParent !== null)
+  .filter(el => { const r = el.getBoundingClientRect(); return r.height < 43.5; })
+  .map(el => el.outerHTML.slice(0, 80))"""
+
+
+@pytest.mark.parametrize("role,username", [("statushouder", "sh-a"), ("contactpersoon", "cp-a")])
+def test_targets_are_44px_and_pages_reflow_at_320px(live_server, browser, sqlite_only_app, role, username):
+    """Touch targets of at least 44 px; at 320 CSS px (a 640 px screen zoomed to 200 %) nothing
+    needs sideways scrolling."""
+    base, world = live_server
+    context = browser.new_context(viewport={"width": 320, "height": 640}, locale="nl-NL")
+    page = context.new_page()
+    log_in(page, base, username)
+    problems = {}
+    for path in pages_for(sqlite_only_app, role, world):
+        page.goto(base + path)
+        small = [t for t in page.evaluate(SMALL_TARGETS) if 'type="checkbox"' not in t and 'type="radio"' not in t]
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        if small or wide > 320:
+            problems[path] = {"small targets": small[:5], "width": wide}
+    context.close()
+    assert not problems, problems

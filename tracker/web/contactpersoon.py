@@ -18,7 +18,7 @@ from ..domain.progress import summarize
 from ..facts import load_facts, load_files, rules_for
 from ..models import (Appointment, AuditLog, Client, Entry, ExamAttempt, ExamPart, GroupSession, User,
                       Verlenging, utcnow)
-from ..validation import FieldErrors
+from ..validation import FieldErrors, clean
 from .access import allow, parse_uuid, staff_client
 from .auth import issue_activation_code
 from .labels import APPOINTMENT, ERROR, error_text
@@ -366,8 +366,8 @@ def sessions():
         category = request.form.get("category")
         if category not in {c.value for c in SESSION_CATEGORIES}:
             errors["category"] = "required"
-        title = casework.clean(request.form.get("title"), 200, "title", errors, required=True)
-        location = casework.clean(request.form.get("location"), 200, "location", errors)
+        title = clean(request.form.get("title"), 200, "title", errors, required=True)
+        location = clean(request.form.get("location"), 200, "location", errors)
         starts = ends = None
         try:
             starts = local_to_utc(gemeente, datetime.datetime.fromisoformat(request.form.get("starts_at", "")))
