@@ -42,21 +42,32 @@ def pg_url():
     conn.close()
 
 
-def _make_app(url):
-    app = create_app({**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}, "DATABASE_URL": url})
+@pytest.fixture(scope="session")
+def vapid_pem():
+    """One VAPID key for the whole run (the app reads it from its config)."""
+    from py_vapid import Vapid02
+    key = Vapid02()
+    key.generate_keys()
+    return key.private_pem().decode()
+
+
+def _make_app(url, pem):
+    settings = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    app = create_app({**settings, "DATABASE_URL": url, "VAPID_PRIVATE_KEY": pem,
+                      "VAPID_SUBJECT": "mailto:tests@mijnroute.nl"})
     database.migrate()
     return app
 
 
 @pytest.fixture(scope="session")
-def sqlite_app(tmp_path_factory):
+def sqlite_app(tmp_path_factory, vapid_pem):
     path = tmp_path_factory.mktemp("db") / "test.sqlite3"
-    return _make_app(f"sqlite:///{path}")
+    return _make_app(f"sqlite:///{path}", vapid_pem)
 
 
 @pytest.fixture(scope="session")
-def postgres_app(pg_url):
-    return _make_app(pg_url)
+def postgres_app(pg_url, vapid_pem):
+    return _make_app(pg_url, vapid_pem)
 
 
 def _clean(app):

@@ -11,6 +11,8 @@ Expectations per request:
 - an allowed role with its OWN objects: 200/302 for GET, and no 401/403/404/500 for POST.
 """
 import datetime
+import re
+import secrets
 import uuid
 from contextlib import contextmanager
 from urllib.parse import urlparse
@@ -21,7 +23,8 @@ from tests import factories
 from tests.conftest import csrf_of
 from tests.helpers import login
 from tracker.extensions import db
-from tracker.models import Appointment, ExamAttempt, ExamPart, GroupSession, utcnow
+from tracker.models import (Appointment, ExamAttempt, ExamPart, GroupSession, Message, PushSubscription, User,
+                            utcnow)
 
 ROLES = ("anonymous", "statushouder", "contactpersoon", "admin")
 LOGINS = {"statushouder": "sh-a", "contactpersoon": "cp-a", "admin": "admin-a"}
@@ -35,6 +38,9 @@ PARAMS = {
     "attempt_id": "attempt",
     "session_id": "session",
     "user_id": "user",
+    "message_id": "message",
+    "device_id": "device",
+    "token": "calendar",
 }
 STEP_CODE = "PIP"
 # Rules that end the session: requested last, after everything else for the role.
@@ -58,9 +64,26 @@ def _objects(gemeente, client, staff_user, place: str) -> dict:
     session = GroupSession.create(gemeente=gemeente, category="KNM_LES", title=f"KNM {place}", location=place,
                                   starts_at=now - datetime.timedelta(days=1, hours=2),
                                   ends_at=now - datetime.timedelta(days=1))
+    message = Message.create(user=client.user_id, kind="inactivity", params={"days": 14}, url="/me/logbook")
+    device = PushSubscription.create(user=client.user_id, endpoint=f"https://push.invalid/{place}",
+                                     p256dh="BPk", auth="au")
+    # The calendar feed is reached by its secret alone: another gemeente's feed is addressed with a
+    # token nobody has (knowing a real token is the permission); the own one with the real token.
+    token = secrets.token_urlsafe(16)
+    if place == "Buurthuis A":
+        User.update(calendar_token=token).where(User.id == client.user_id).execute()
     return {"client": str(client.public_id), "entry": str(entry.public_id),
             "appointment": str(appointment.public_id), "attempt": str(attempt.public_id),
-            "session": str(session.public_id), "user": str(staff_user.public_id)}
+            "session": str(session.public_id), "user": str(staff_user.public_id),
+            "message": str(message.id), "device": str(device.id), "calendar": token}
+
+
+def _personal(username: str) -> dict:
+    """A message and a push device of this user (objects only their owner may touch)."""
+    user = User.get(User.username == username)
+    message = Message.create(user=user, kind="inactivity", params={"days": 14}, url="/me/logbook")
+    device = PushSubscription.create(user=user, endpoint=f"https://push.invalid/{username}", p256dh="BPk", auth="au")
+    return {"message": str(message.id), "device": str(device.id)}
 
 
 def _url(rule, objects: dict | None, fill: str | None = None) -> str:
@@ -76,7 +99,7 @@ def _url(rule, objects: dict | None, fill: str | None = None) -> str:
             values[name] = objects[PARAMS[name]]
     path = rule.rule
     for name, value in values.items():
-        path = path.replace(f"<{name}>", value)
+        path = re.sub(rf"<(?:\w+:)?{name}>", value, path)
     assert "<" not in path, path
     return path
 
@@ -130,7 +153,10 @@ class Matrix:
         if "public" in access:
             if status in (401, 403):
                 self.fail(role, method, path, response, "public rule refused")
-            elif method == "GET" and status not in (200, 302):
+            elif _has_objects(rule) and expect != "own" and status != 404:
+                # Public by secret (the calendar feed): a token nobody has is a 404.
+                self.fail(role, method, path, response, "unknown secret must be 404")
+            elif method == "GET" and (expect == "own" or not _has_objects(rule)) and status not in (200, 302):
                 self.fail(role, method, path, response, "public GET not 200/302")
         elif role == "anonymous":
             if api:
@@ -227,11 +253,14 @@ def test_authorization_matrix(app, world):
                 mixed = dict(foreign, client=own["client"])
                 for method in _methods(rule):
                     matrix.check(role, rule, method, _url(rule, mixed), "foreign")
-        # 4. The positive side: own objects, GETs first (POSTs change them).
+        # 4. The positive side: own objects, GETs first (POSTs change them). Messages and devices
+        #    are personal: each role addresses its own.
+        with connected():
+            mine = dict(own, **_personal(LOGINS[role]))
         for wanted in ("GET", "POST"):
             for rule in allowed:
                 if wanted in _methods(rule):
-                    matrix.check(role, rule, wanted, _url(rule, own), "own")
+                    matrix.check(role, rule, wanted, _url(rule, mine), "own")
 
     for role in ROLES:
         for rule in ending:

@@ -30,10 +30,11 @@ def create_app(config: dict | type | None = None) -> Flask:
     _init_login(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
 
-    from .web import access, admin, api, auth, contactpersoon, errors, health, statushouder
+    from .web import access, admin, api, auth, contactpersoon, errors, health, pwa, reminders, statushouder
     app.before_request(access.enforce)
-    for module in (auth, statushouder, contactpersoon, admin, api, health):
+    for module in (auth, statushouder, contactpersoon, admin, api, health, pwa, reminders):
         app.register_blueprint(module.bp)
+    reminders.init_app(app)
     errors.init_app(app)
     from .web import glossary, templating
     templating.init_app(app)
@@ -45,7 +46,9 @@ def create_app(config: dict | type | None = None) -> Flask:
 
 
 def _init_login(app: Flask) -> None:
-    from .models import Gemeente, User
+    from peewee import fn
+
+    from .models import Gemeente, Message, User
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -58,7 +61,10 @@ def _init_login(app: Flask) -> None:
             return None
         try:
             # The gemeente comes along: every page needs its time zone and settings.
-            user = (User.select(User, Gemeente).join(Gemeente)
+            # The unread count for the menu badge comes along in the same query.
+            unread = (Message.select(fn.COUNT(Message.id))
+                      .where(Message.user == User.id, Message.read_at.is_null()))
+            user = (User.select(User, Gemeente, unread.alias("unread_messages")).join(Gemeente)
                     .where(User.public_id == public_id, User.session_token == token).get_or_none())
         except ValueError:
             return None

@@ -1,6 +1,8 @@
-"""Flask commands: migrate, demo, create-gemeente-admin."""
+"""Flask commands: migrate, demo, vapid-keys, plan, dispatch, scheduler."""
+import time
+from pathlib import Path
+
 import click
-from flask import current_app
 
 from . import db as database
 from .extensions import db
@@ -32,3 +34,50 @@ def init_app(app) -> None:
         click.echo("Demo accounts (password: %s):" % demo.PASSWORD)
         for username, role in accounts:
             click.echo(f"  {username:28} {role}")
+
+    @app.cli.command("vapid-keys")
+    def vapid_keys_command():
+        """Create the VAPID key pair once (instance/vapid_private.pem); never replaces an existing one."""
+        from .notify import vapid
+        try:
+            path, public = vapid.generate(Path(app.instance_path))
+        except vapid.VapidError as exc:
+            raise click.ClickException(str(exc))
+        click.echo(f"VAPID key written to {path}\npublic key: {public}")
+
+    @app.cli.command("plan")
+    def plan_command():
+        """Plan due reminders into the outbox (the scheduler does this every 10 minutes)."""
+        from .notify import planner
+        with db.connection_context():
+            click.echo(planner.plan())
+
+    @app.cli.command("dispatch")
+    @click.option("--loop", is_flag=True, help="Keep running; poll every few seconds.")
+    @click.option("--batch", default=200, show_default=True)
+    @click.option("--workers", default=8, show_default=True)
+    def dispatch_command(loop, batch, workers):
+        """Send due reminders (several dispatchers may run on PostgreSQL)."""
+        from .notify import dispatch
+        from .notify.setup import make_pusher
+        pusher = make_pusher(app, workers=workers)
+        try:
+            while True:
+                counts = dispatch.dispatch_all(pusher, batch=batch)
+                if counts.get("claimed"):
+                    click.echo(counts)
+                if not loop:
+                    break
+                time.sleep(5)
+        finally:
+            if pusher:
+                pusher.close()
+
+    @app.cli.command("scheduler")
+    def scheduler_command():
+        """Run APScheduler in this process: planning and dispatch on a clock. Only one at a time."""
+        from .notify import scheduler
+        try:
+            scheduler.run(app)
+        except scheduler.AlreadyRunning as exc:
+            raise click.ClickException(str(exc))

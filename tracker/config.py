@@ -38,6 +38,8 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
     MAX_CONTENT_LENGTH = 1024 * 1024
     ACTIVATION_DAYS = 14
+    # The contact claim in every VAPID token: a real mailto: or https: address of the operator.
+    VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT")
     TESTING = False
 
 
@@ -45,5 +47,7 @@ class TestConfig(Config):
     """Settings for the test suite: CSRF stays on, cookies work over plain http."""
 
     TESTING = True
+    # The test push service listens on http://127.0.0.1; real subscriptions are always https.
+    PUSH_ALLOW_LOCAL_HTTP = True
     SECRET_KEY = "test-secret-key"
     SESSION_COOKIE_SECURE = False

@@ -75,6 +75,12 @@ class User(UserMixin, PublicModel):
     locked_until = DateTimeField(null=True)
     last_login_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
+    # Reminders: kinds switched off ({"kind": false}), quiet hours as "HH:MM" in the gemeente's zone.
+    reminder_prefs = JSONField(default=dict)
+    quiet_start = CharField(max_length=5, default="21:00")
+    quiet_end = CharField(max_length=5, default="08:00")
+    # Secret for the private calendar feed; None when the user switched the feed off.
+    calendar_token = CharField(max_length=64, null=True, unique=True)
 
     def get_id(self) -> str:
         """Login id = public id + rotatable token, so a token change ends old sessions."""
@@ -98,6 +104,8 @@ class Client(PublicModel):
     map_eindgesprek_on = DateField(null=True)
     z_eindgesprek_on = DateField(null=True)
     taalschakel_done_on = DateField(null=True)
+    # The risk reasons the last planning run saw, so the digest can say which ones are new.
+    risk_seen = JSONField(default=list)
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
@@ -244,7 +252,58 @@ class AuditLog(BaseModel):
     created_at = DateTimeField(default=utcnow, index=True)
 
 
+class PushSubscription(BaseModel):
+    """One device's Web Push subscription; a user may have several."""
+
+    user = ForeignKeyField(User, backref="push_subscriptions", on_delete="CASCADE")
+    endpoint = TextField(unique=True)
+    p256dh = CharField(max_length=200)
+    auth = CharField(max_length=100)
+    label = CharField(max_length=200, null=True)
+    created_at = DateTimeField(default=utcnow)
+    last_seen_at = DateTimeField(default=utcnow)
+
+
+class Outbox(BaseModel):
+    """A planned reminder. The unique key (kind, subject, due moment) makes planning idempotent."""
+
+    key = CharField(max_length=200, unique=True)
+    user = ForeignKeyField(User, backref="outbox", on_delete="CASCADE")
+    kind = CharField(max_length=40)
+    params = JSONField(default=dict)
+    url = CharField(max_length=300)
+    urgency = CharField(max_length=10, default="normal")
+    ttl = IntegerField(default=86400)
+    topic = CharField(max_length=32, null=True)
+    due_at = DateTimeField()
+    status = CharField(max_length=10, default="pending")
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField()
+    claimed_at = DateTimeField(null=True)
+    sent_at = DateTimeField(null=True)
+    last_error = CharField(max_length=300, null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("status", "next_attempt_at"), False),)
+
+
+class Message(BaseModel):
+    """The in-app inbox: every reminder a user got, rendered in their language when shown."""
+
+    user = ForeignKeyField(User, backref="messages", on_delete="CASCADE")
+    outbox_key = CharField(max_length=200, null=True, unique=True)
+    kind = CharField(max_length=40)
+    params = JSONField(default=dict)
+    url = CharField(max_length=300)
+    created_at = DateTimeField(default=utcnow)
+    read_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("user", "read_at"), False),)
+
+
 MODELS = [
     Gemeente, User, Client, ActivationCode, PipVersion, Verlenging, Step, GroupSession,
-    Entry, ExamPart, ExamAttempt, Appointment, AuditLog,
+    Entry, ExamPart, ExamAttempt, Appointment, AuditLog, PushSubscription, Outbox, Message,
 ]

@@ -10,6 +10,7 @@ from tests.browser.conftest import ROOT, choose_language, log_in
 pytestmark = pytest.mark.browser
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+NOT_HTML = {"pwa.manifest", "pwa.service_worker"}
 
 
 def pages_for(app, role, world):
@@ -19,6 +20,8 @@ def pages_for(app, role, world):
         view = app.view_functions[rule.endpoint]
         access = getattr(view, "access", frozenset())
         if "GET" not in rule.methods or rule.rule.startswith(("/api/", "/static")) or rule.endpoint.startswith("health"):
+            continue
+        if rule.endpoint in NOT_HTML:
             continue
         if role not in access and "public" not in access:
             continue

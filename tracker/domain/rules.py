@@ -37,6 +37,14 @@ class Rules:
     bezwaar_weeks: int = 6
     hour_step: Decimal = Decimal("0.25")
     intensiteit_b1_max: int = 5000
+    # Reminders (domain.md §7; product defaults, per gemeente).
+    event_reminder_hours: tuple[int, ...] = (24, 2)
+    exam_reminder_hours: tuple[int, ...] = (168, 24, 2)
+    registration_reminder_days: tuple[int, ...] = (28, 7)
+    reminder_send_time: str = "10:00"
+    exam_assumed_time: str = "09:00"
+    reminder_grace_minutes: int = 60
+    reminder_horizon_hours: int = 26
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any] | None) -> "Rules":
@@ -69,6 +77,8 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
             if not isinstance(value, (list, tuple)):
                 raise ValueError("not a list")
             result = tuple(_to_int(item) for item in value)
+        elif isinstance(default, str):
+            result = _to_clock(value)
         else:  # pragma: no cover - every field has one of the types above
             raise ValueError("unsupported type")
     except (ValueError, TypeError, InvalidOperation) as exc:
@@ -80,7 +90,7 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
 def _check_range(key: str, value: Any) -> None:
     """Refuse values no rule can work with, so a typo never silently empties a counter."""
     values = value if isinstance(value, tuple) else (value,)
-    if any(not isinstance(v, bool) and v < 0 for v in values):
+    if any(not isinstance(v, (bool, str)) and v < 0 for v in values):
         raise ValueError(f"setting {key!r}: must not be negative")
     if key == "afschalen_min_physical_share" and value > 1:
         raise ValueError(f"setting {key!r}: a share is at most 1")
@@ -124,3 +134,13 @@ def _to_decimal(value: Any) -> Decimal:
     if not result.is_finite():
         raise ValueError("not a finite number")
     return result
+
+
+def _to_clock(value: Any) -> str:
+    """'9:30' or '09:30' → '09:30'."""
+    if not isinstance(value, str) or value.count(":") != 1:
+        raise ValueError("not a time like 09:30")
+    hours, minutes = (int(part) for part in value.strip().split(":"))
+    if not (0 <= hours < 24 and 0 <= minutes < 60):
+        raise ValueError("not a time like 09:30")
+    return f"{hours:02d}:{minutes:02d}"

@@ -1,8 +1,9 @@
 """JSON API v1: what the phone needs (own progress, own entries, appointments) and the
 contactpersoon's actions (clients, PIP, confirm/reject). Described by /api/v1/openapi.json."""
+import re
 import uuid
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from peewee import fn
@@ -12,7 +13,8 @@ from .. import entries as entry_store
 from ..domain.hours import Status
 from ..domain.progress import summarize
 from ..facts import load_facts, pip_versions, rules_for
-from ..models import Appointment, Client, Entry, User, utcnow
+from ..models import Appointment, Client, Entry, PushSubscription, User, utcnow
+from ..notify import vapid
 from ..validation import FieldErrors
 from .access import allow, own_client, parse_uuid, staff_client
 from .labels import error_text
@@ -21,6 +23,7 @@ from .timeutil import local_today
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PAGE = 100
+PUSH_KEY = re.compile(r"^[A-Za-z0-9_-]+=*$")
 
 
 def _iso(value):
@@ -254,3 +257,63 @@ def reject_entry(entry_id):
     except FieldErrors as exc:
         return _errors(exc, 409 if "status" in exc.errors else 422)
     return jsonify(entry_json(entry))
+
+
+def _subscription_errors(body: dict) -> tuple[dict, dict]:
+    """Check a browser PushSubscription (JSON); returns (clean values, field errors)."""
+    errors, keys = {}, body.get("keys") if isinstance(body.get("keys"), dict) else {}
+    endpoint = body.get("endpoint")
+    allowed = ("https://", "http://127.0.0.1") if current_app.config.get("PUSH_ALLOW_LOCAL_HTTP") else ("https://",)
+    if not isinstance(endpoint, str) or not endpoint.startswith(allowed) or len(endpoint) > 2000:
+        errors["endpoint"] = "invalid"
+    clean = {"endpoint": endpoint}
+    for name, limit in (("p256dh", 200), ("auth", 100)):
+        value = keys.get(name)
+        if not isinstance(value, str) or not value or len(value) > limit or not PUSH_KEY.match(value):
+            errors[name] = "invalid"
+        clean[name] = value
+    label = body.get("label")
+    clean["label"] = label[:200] if isinstance(label, str) else None
+    return clean, errors
+
+
+@bp.get("/push/key")
+@allow("statushouder", "contactpersoon", "admin")
+def push_key():
+    """The VAPID application server key for pushManager.subscribe(); 404 when push is off."""
+    key = vapid.load(current_app)
+    if key is None:
+        return jsonify(error="push_off", message=error_text("push_off")), 404
+    return jsonify(public_key=vapid.public_key_b64(key))
+
+
+@bp.post("/push/subscriptions")
+@allow("statushouder", "contactpersoon", "admin")
+def push_subscribe():
+    """Save this device's subscription (sent again on every app open, so it stays fresh)."""
+    clean, errors = _subscription_errors(_json_body())
+    if errors:
+        return _errors(FieldErrors(errors))
+    existing = PushSubscription.get_or_none(PushSubscription.endpoint == clean["endpoint"])
+    now = utcnow()
+    if existing is None:
+        PushSubscription.create(user=current_user.id, endpoint=clean["endpoint"], p256dh=clean["p256dh"],
+                                auth=clean["auth"], label=clean["label"], created_at=now, last_seen_at=now)
+        return jsonify(status="subscribed"), 201
+    # A phone that changed hands: the subscription follows whoever is logged in on it now.
+    (PushSubscription.update(user=current_user.id, p256dh=clean["p256dh"], auth=clean["auth"],
+                             label=clean["label"] or existing.label, last_seen_at=now)
+     .where(PushSubscription.id == existing.id).execute())
+    return jsonify(status="updated"), 200
+
+
+@bp.post("/push/subscriptions/remove")
+@allow("statushouder", "contactpersoon", "admin")
+def push_unsubscribe():
+    """Forget this device's subscription (turning reminders off on it)."""
+    endpoint = _json_body().get("endpoint")
+    if not isinstance(endpoint, str):
+        return _errors(FieldErrors({"endpoint": "invalid"}))
+    removed = (PushSubscription.delete().where(PushSubscription.endpoint == endpoint,
+                                               PushSubscription.user == current_user.id).execute())
+    return jsonify(status="removed" if removed else "unknown"), 200

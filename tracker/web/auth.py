@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from flask_babel import lazy_gettext as _l
 
 from .. import audit, i18n, security
-from ..models import ActivationCode, User, utcnow
+from ..models import ActivationCode, PushSubscription, User, utcnow
 from .access import allow
 
 bp = Blueprint("auth", __name__)
@@ -183,8 +183,10 @@ def issue_activation_code(user: User, created_by: User, days: int) -> str:
 @bp.get("/settings")
 @allow("statushouder", "contactpersoon", "admin")
 def settings():
-    """The profile: language choice (stored in the profile and a cookie)."""
-    return render_template("settings.html")
+    """The profile: language, reminders (kinds, quiet hours, devices) and the calendar link."""
+    devices = list(PushSubscription.select().where(PushSubscription.user == current_user.id)
+                   .order_by(PushSubscription.last_seen_at.desc()))
+    return render_template("settings.html", devices=devices)
 
 
 @bp.get("/toegankelijkheid")

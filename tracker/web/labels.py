@@ -149,6 +149,16 @@ CHANGE_REASON = {
     "OVERIG": _l("Other change"),
 }
 
+REMINDER_GROUP = {
+    "appointment": _l("Appointments (1 day and 2 hours before)"),
+    "session": _l("Group sessions (KNM, PVT, MAP)"),
+    "exam": _l("Your exam days"),
+    "exam_registration": _l("Registering for the exam at DUO"),
+    "termijn": _l("Your termijn: how much time is left"),
+    "inactivity": _l("When you have not logged hours for a while"),
+    "digest": _l("Daily overview: hours to check and new risks"),
+}
+
 ERROR = {
     "required": _l("Please fill this in."),
     "invalid": _l("This is not valid. Please check it."),
@@ -180,6 +190,7 @@ ERROR = {
     "before_pvt_map": _l("The Z-route final talk cannot be before the PVT and MAP dates."),
     "no_termijn": _l("There is no termijn yet: first adopt a PIP."),
     "not_later": _l("The new end must be later than the current end."),
+    "push_off": _l("Reminders by push are not switched on for this app yet."),
     "correction_below_zero": _l("A correction cannot take off more hours than were confirmed."),
     "username_taken": _l("This username is already used."),
 }

@@ -64,6 +64,11 @@ _CLIENT = {"type": "object", "properties": {
     "pip": {"type": "array", "items": {"$ref": "#/components/schemas/Pip"}}}}
 
 
+def _status(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}}}}}
+
+
 def _json(schema_ref: str, description: str = "OK") -> dict:
     return {"description": description,
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
@@ -92,6 +97,12 @@ def document() -> dict:
             "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "session"}},
             "schemas": {"Error": _ERROR, "Summary": _SUMMARY, "Entry": _ENTRY, "NewEntry": _NEW_ENTRY, "Pip": _PIP,
                         "NewPip": _NEW_PIP, "Client": _CLIENT,
+                        "PushSubscription": {"type": "object", "required": ["endpoint", "keys"], "properties": {
+                            "endpoint": {"type": "string", "format": "uri", "maxLength": 2000},
+                            "keys": {"type": "object", "required": ["p256dh", "auth"], "properties": {
+                                "p256dh": {"type": "string", "maxLength": 200},
+                                "auth": {"type": "string", "maxLength": 100}}},
+                            "label": {"type": "string", "maxLength": 200}}},
                         "Appointment": {"type": "object", "properties": {
                             "id": {"type": "string", "format": "uuid"}, "kind": {"type": "string"},
                             "starts_at": {"type": "string", "format": "date-time"},
@@ -128,6 +139,22 @@ def document() -> dict:
                     "schema": {"$ref": "#/components/schemas/NewPip"}}}},
                 "responses": {"201": _json("Pip", "Created"), "400": _json("Error"), "404": _json("Error"),
                               "422": _json("Error"), **_ERRORS}}},
+            "/api/v1/push/key": {"get": {"summary": "VAPID public key for subscribing", "responses": {
+                "200": {"description": "OK", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"public_key": {"type": "string"}}}}}},
+                "404": _json("Error", "Push is not configured"), **_ERRORS}}},
+            "/api/v1/push/subscriptions": {"post": {
+                "summary": "Save this device's push subscription (idempotent on endpoint)", "parameters": _CSRF,
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "$ref": "#/components/schemas/PushSubscription"}}}},
+                "responses": {"201": _status("Subscribed"), "200": _status("Updated"), "400": _json("Error"),
+                              "422": _json("Error"), **_ERRORS}}},
+            "/api/v1/push/subscriptions/remove": {"post": {
+                "summary": "Forget this device's push subscription", "parameters": _CSRF,
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["endpoint"], "properties": {"endpoint": {"type": "string"}}}}}},
+                "responses": {"200": _status("Removed or unknown"), "400": _json("Error"), "422": _json("Error"),
+                              **_ERRORS}}},
             "/api/v1/entries/pending": {"get": {"summary": "Entries waiting for a check", "responses": {
                 "200": _list("entries", "Entry"), **_ERRORS}}},
             "/api/v1/entries/{entry_id}/confirm": {"post": {

@@ -46,4 +46,6 @@ def init_app(app) -> None:
             "html_lang": code.replace("_", "-"),
             "text_dir": i18n.text_direction(code),
             "current_path": request.full_path.rstrip("?") if request else "/",
+            # When this page was made: shown in the offline note when the page comes from the cache.
+            "rendered_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         }

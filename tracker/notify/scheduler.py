@@ -1,0 +1,63 @@
+"""The clock: APScheduler in its own process (`flask --app app scheduler`), never inside web workers.
+It only triggers planning and dispatch. A lock file keeps a second scheduler from starting."""
+import fcntl
+import logging
+import os
+from pathlib import Path
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from ..extensions import db
+from . import dispatch, planner
+from .setup import make_pusher
+
+log = logging.getLogger(__name__)
+
+
+class AlreadyRunning(RuntimeError):
+    """Another scheduler holds the lock."""
+
+
+def acquire_lock(path: Path):
+    """An exclusive, non-blocking lock held for the life of the process."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise AlreadyRunning(f"a scheduler is already running (lock {path})")
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+def run(app, plan_minutes: int = 10, dispatch_seconds: int = 30) -> None:
+    """Block forever: plan every few minutes, dispatch every half minute."""
+    lock = acquire_lock(Path(app.instance_path) / "scheduler.lock")
+    pusher = make_pusher(app)
+
+    def plan_job():
+        with app.app_context(), db.connection_context():
+            log.info("planned %s", planner.plan())
+
+    def dispatch_job():
+        with app.app_context():
+            log.info("dispatched %s", dispatch.dispatch_all(pusher))
+
+    scheduler = BlockingScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
+    scheduler.add_job(plan_job, "interval", minutes=plan_minutes, id="plan", next_run_time=_now())
+    scheduler.add_job(dispatch_job, "interval", seconds=dispatch_seconds, id="dispatch")
+    try:
+        scheduler.start()
+    finally:
+        if pusher:
+            pusher.close()
+        lock.close()
+
+
+def _now():
+    import datetime
+    return datetime.datetime.now(datetime.UTC)
