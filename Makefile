@@ -35,11 +35,15 @@ assets: $(CSS)
 run: install
 	$(FLASK) migrate
 	$(FLASK) demo --if-empty
+	@test -f instance/vapid_private.pem || test -n "$$VAPID_PRIVATE_KEY" || $(FLASK) vapid-keys
 	@echo ""
 	@echo "Mijn Route runs on http://127.0.0.1:5000"
 	@echo "Demo accounts (password: mijnroute-demo): demo-statushouder, demo-contactpersoon, demo-admin"
 	@echo ""
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@# The scheduler (reminders) runs beside the server; its lock file stops a second one.
+	@$(FLASK) scheduler >instance/scheduler.log 2>&1 & SCHEDULER=$$!; \
+		trap 'kill $$SCHEDULER 2>/dev/null' EXIT INT TERM; \
+		$(FLASK) run --host 127.0.0.1 --port 5000
 
 ## test: install what the tests need (incl. Debian's chromium) and run the whole suite
 test: install chromium

@@ -39,6 +39,8 @@ def init_app(app) -> None:
     def vapid_keys_command():
         """Create the VAPID key pair once (instance/vapid_private.pem); never replaces an existing one."""
         from .notify import vapid
+        if app.config.get("VAPID_PRIVATE_KEY"):
+            raise click.ClickException("A VAPID key is configured (VAPID_PRIVATE_KEY); it is kept.")
         try:
             path, public = vapid.generate(Path(app.instance_path))
         except vapid.VapidError as exc:

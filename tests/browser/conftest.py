@@ -52,12 +52,17 @@ def live_server(sqlite_only_app):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    instance = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    yield instance
+    instance.close()
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ def dispatch_once(pusher, now: datetime.datetime | None = None, batch: int = 200
             outcomes[row.id] = ("inbox", None, "event already started")
             continue
         if not send_now(row.kind, event_at, now, tz, start, end):
-            outcomes[row.id] = ("pending", quiet_until(now, tz, start, end), "quiet hours")
+            outcomes[row.id] = ("pending", quiet_until(now, tz, start, end), outbox.QUIET)
             continue
         devices = subscriptions.get(user.id, [])
         if pusher is None or not devices:

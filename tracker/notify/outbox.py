@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models import Gemeente, Outbox, User, utcnow
 
 LEASE = datetime.timedelta(minutes=5)
+QUIET = "quiet hours"
 MAX_ATTEMPTS = 8
 
 
@@ -63,6 +64,9 @@ def finish(rows: dict[int, tuple[str, datetime.datetime | None, str | None]]) ->
     with db.atomic():
         for row_id, (status, next_at, error) in rows.items():
             values = {"status": status, "last_error": (error or None) and error[:300]}
+            if error == QUIET:
+                # Waiting for the morning is no failed attempt.
+                values["attempts"] = Outbox.attempts - 1
             if status == "sent":
                 values["sent_at"] = now
             if next_at is not None:

@@ -1,13 +1,14 @@
 """Send Web Push messages: VAPID signed once per push-service origin, HTTP connections reused,
 encryption in a small worker pool. Returns a typed result per message."""
 import json
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
 import requests
-from pywebpush import WebPusher
+from pywebpush import WebPusher, WebPushException
 from requests.adapters import HTTPAdapter
 
 MAX_PAYLOAD = 3 * 1024
@@ -56,20 +57,23 @@ class Pusher:
         self.session.mount("http://", adapter)
         self.pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
         self._headers: dict[str, tuple[float, str]] = {}
+        # Worker threads ask for the header at once on the first batch: sign once, not per thread.
+        self._headers_lock = threading.Lock()
 
     def authorization(self, endpoint: str) -> str:
         """The VAPID Authorization header for the endpoint's origin, signed once and reused."""
         parsed = urlparse(endpoint)
         origin = f"{parsed.scheme}://{parsed.netloc}"
-        now = time.time()
-        cached = self._headers.get(origin)
-        if cached and cached[0] - now > 3600:
-            return cached[1]
-        expires = int(now) + VAPID_LIFETIME
-        # A fresh claims dict each time: py_vapid mutates the one it is given.
-        header = self.vapid.sign({"sub": self.subject, "aud": origin, "exp": expires})["Authorization"]
-        self._headers[origin] = (expires, header)
-        return header
+        with self._headers_lock:
+            now = time.time()
+            cached = self._headers.get(origin)
+            if cached and cached[0] - now > 3600:
+                return cached[1]
+            expires = int(now) + VAPID_LIFETIME
+            # A fresh claims dict each time: py_vapid mutates the one it is given.
+            header = self.vapid.sign({"sub": self.subject, "aud": origin, "exp": expires})["Authorization"]
+            self._headers[origin] = (expires, header)
+            return header
 
     def send(self, job: PushJob) -> PushResult:
         """Encrypt (aes128gcm) and POST one message."""
@@ -81,7 +85,7 @@ class Pusher:
                 data=job.payload, headers=headers, ttl=job.ttl, content_encoding="aes128gcm", timeout=self.timeout)
         except requests.RequestException as exc:
             return PushResult("retry", detail=type(exc).__name__)
-        except (ValueError, TypeError) as exc:  # a malformed subscription (bad keys)
+        except (ValueError, TypeError, IndexError, WebPushException) as exc:  # a malformed subscription (bad keys)
             return PushResult("gone", detail=str(exc)[:200])
         code = response.status_code
         if code in (200, 201, 202):
