@@ -9,6 +9,8 @@ from tracker.models import Client, Entry, Gemeente, PipVersion, User
 from argon2 import PasswordHasher
 
 PASSWORD = "correct horse battery"
+# Gemeente admins must use two-factor login; test admins share this authenticator key.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 @lru_cache(maxsize=1)
@@ -28,6 +30,8 @@ def gemeente(name="Nijkerk", **kw) -> Gemeente:
 
 def user(g, role, username=None, **kw) -> User:
     username = username or f"{role}-{uuid.uuid4().hex[:6]}"
+    if role == "admin":
+        kw.setdefault("totp_secret", TOTP_SECRET)
     return User.create(gemeente=g, role=role, username=username, name=kw.pop("name", username.title()),
                        password_hash=password_hash(), **kw)
 

@@ -10,6 +10,14 @@ def login(app, username: str, password: str = PASSWORD):
     response = http.post("/login", data={"username": username, "password": password,
                                          "csrf_token": csrf_of(page.get_data(as_text=True))})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    if response.headers["Location"].endswith("/login/code"):
+        # The second factor, as the authenticator app would give it.
+        import pyotp
+        from tests.factories import TOTP_SECRET
+        page = http.get("/login/code")
+        response = http.post("/login/code", data={"code": pyotp.TOTP(TOTP_SECRET).now(),
+                                                  "csrf_token": csrf_of(page.get_data(as_text=True))})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return http
 
 

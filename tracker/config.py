@@ -38,6 +38,10 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
     MAX_CONTENT_LENGTH = 1024 * 1024
     ACTIVATION_DAYS = 14
+    # Rate limits per address; use a shared store (redis://…) when running several workers.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT = "10 per minute;60 per hour"
     # The contact claim in every VAPID token: a real mailto: or https: address of the operator.
     VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT")
     TESTING = False
@@ -47,6 +51,8 @@ class TestConfig(Config):
     """Settings for the test suite: CSRF stays on, cookies work over plain http."""
 
     TESTING = True
+    # Tests log in many times from one address; the limit itself is tested with its own setting.
+    LOGIN_LIMIT = "10000 per minute"
     # The test push service listens on http://127.0.0.1; real subscriptions are always https.
     PUSH_ALLOW_LOCAL_HTTP = True
     SECRET_KEY = "test-secret-key"

@@ -28,6 +28,8 @@ from .security import hash_password
 __all__ = ["PASSWORD", "load"]
 
 PASSWORD = "mijnroute-demo"
+# The demo admins' authenticator key (base32). Current code: python -c "import pyotp; print(pyotp.TOTP('…').now())"
+DEMO_TOTP_SECRET = "MIJNROUTEDEMO2FAKEYFORADMINSXX23"
 TIMEZONE = "Europe/Amsterdam"
 BATCH = 500
 # Entries of the last week are still waiting for the contactpersoon; older ones are decided.
@@ -183,6 +185,8 @@ class _Demo:
              email: str | None = None, phone: str | None = None, since: date | None = None) -> User:
         user = User.create(gemeente=gemeente, role=role, username=username, name=name, email=email, phone=phone,
                            password_hash=self.password_hash, locale=locale,
+                           # Admins must log in with a second factor; the demo's key is in the README.
+                           totp_secret=DEMO_TOTP_SECRET if role == "admin" else None,
                            created_at=self.utc(since or self.ago(months=39), 9, 30))
         self.accounts.append((username, role))
         return user

@@ -143,20 +143,32 @@ def update(entry: Entry, data: EntryInput, actor, today: datetime.date, rules: R
     return entry
 
 
+def _refused(entry: Entry, action: str, actor, before: dict, code: str) -> FieldErrors:
+    """A decision that lost a race (or came too late) is audited too: who tried what, and why not."""
+    if action in ("confirm", "reject"):
+        current = Entry.get_or_none(Entry.id == entry.id)
+        audit.record(actor, "entry.decision_refused", entry, before=before,
+                     after={"attempted": action, "status": current.status if current else None, "reason": code},
+                     client=entry.client)
+    return FieldErrors({"status": code})
+
+
 def _move(entry: Entry, action: str, actor, **values) -> Entry:
     """Apply one state-machine action atomically; a concurrent change makes this one fail cleanly."""
+    before = _snapshot(entry)
     try:
         new_status = rules_hours.transition(Status(entry.status), action)
     except rules_hours.TransitionError:
-        raise FieldErrors({"status": "not_allowed"})
-    before = _snapshot(entry)
+        raise _refused(entry, action, actor, before, "not_allowed")
     with db.atomic():
         changed = (Entry.update(status=new_status.value, updated_at=utcnow(), **values)
                    .where(Entry.id == entry.id, Entry.status == entry.status).execute())
-        if not changed:
-            raise FieldErrors({"status": "changed_meanwhile"})
-        entry = Entry.get_by_id(entry.id)
-        audit.record(actor, AUDIT_ACTIONS[action], entry, before=before, after=_snapshot(entry), client=entry.client)
+        if changed:
+            entry = Entry.get_by_id(entry.id)
+            audit.record(actor, AUDIT_ACTIONS[action], entry, before=before, after=_snapshot(entry),
+                         client=entry.client)
+    if not changed:
+        raise _refused(entry, action, actor, before, "changed_meanwhile")
     return entry
 
 

@@ -81,6 +81,10 @@ class User(UserMixin, PublicModel):
     quiet_end = CharField(max_length=5, default="08:00")
     # Secret for the private calendar feed; None when the user switched the feed off.
     calendar_token = CharField(max_length=64, null=True, unique=True)
+    # Two-factor login (TOTP) for staff; recovery codes are stored hashed, each usable once.
+    totp_secret = CharField(max_length=64, null=True)
+    recovery_codes = JSONField(default=list)
+    anonymised_at = DateTimeField(null=True)
 
     def get_id(self) -> str:
         """Login id = public id + rotatable token, so a token change ends old sessions."""
@@ -104,6 +108,8 @@ class Client(PublicModel):
     map_eindgesprek_on = DateField(null=True)
     z_eindgesprek_on = DateField(null=True)
     taalschakel_done_on = DateField(null=True)
+    # Set when the duty ended (fulfilled, exempted, moved away …): the retention period counts from here.
+    duty_ended_on = DateField(null=True)
     # The risk reasons the last planning run saw, so the digest can say which ones are new.
     risk_seen = JSONField(default=list)
     created_at = DateTimeField(default=utcnow)

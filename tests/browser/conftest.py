@@ -80,6 +80,11 @@ def log_in(page, base, username, password=factories.PASSWORD):
     page.fill("input[name=password]", password)
     page.click("form.card button[type=submit]")
     page.wait_for_load_state()
+    if page.url.endswith("/login/code"):
+        import pyotp
+        page.fill("input[name=code]", pyotp.TOTP(factories.TOTP_SECRET).now())
+        page.click("form.card button[type=submit]")
+        page.wait_for_load_state()
 
 
 def choose_language(page, code):

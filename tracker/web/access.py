@@ -11,6 +11,7 @@ from flask_login import current_user
 from ..models import Client, Gemeente, User
 
 PUBLIC = frozenset({"public"})
+SETUP_ENDPOINTS = {"account.two_factor", "auth.logout", "auth.set_language"}
 STAFF = ("contactpersoon", "admin")
 
 
@@ -42,6 +43,10 @@ def enforce():
         return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
     if current_user.role not in access:
         abort(403)
+    # Gemeente admins must use two-factor login: until it is on, only its set-up is open.
+    if (current_user.role == "admin" and not current_user.totp_secret
+            and request.endpoint not in SETUP_ENDPOINTS):
+        return redirect(url_for("account.two_factor"))
     return None
 
 

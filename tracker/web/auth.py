@@ -3,7 +3,7 @@ import datetime
 import uuid
 from urllib.parse import urlparse
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _, refresh
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from flask_babel import lazy_gettext as _l
 
 from .. import audit, i18n, security
+from ..extensions import limiter
 from ..models import ActivationCode, PushSubscription, User, utcnow
 from .access import allow
 
@@ -69,6 +70,7 @@ def _start_session(user: User) -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @allow("public")
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], methods=["POST"])
 def login():
     """Username and password; locks the account for a while after repeated failures."""
     if current_user.is_authenticated:
@@ -83,6 +85,14 @@ def login():
         if user and user.locked_until and user.locked_until > now:
             error = _("Too many wrong tries. Please wait a few minutes and try again.")
         elif user and user.active and security.verify_password(user.password_hash, form.password.data):
+            if user.totp_secret:
+                # Second step: the password alone is not enough for this account.
+                lang = session.get("lang")
+                session.clear()
+                session.update({"2fa_user": str(user.public_id), "2fa_next": _safe_next(form.next.data) or ""})
+                if lang:
+                    session["lang"] = lang
+                return redirect(url_for("auth.second_factor"))
             _start_session(user)
             return redirect(_safe_next(form.next.data) or home_for(user))
         else:
@@ -94,8 +104,37 @@ def login():
     return render_template("auth/login.html", form=form, error=error)
 
 
+@bp.route("/login/code", methods=["GET", "POST"])
+@allow("public")
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], methods=["POST"])
+def second_factor():
+    """The second login step for accounts with two-factor login: a code from the app or a recovery code."""
+    from .account import verify_second_factor
+    pending = session.get("2fa_user")
+    user = User.get_or_none(User.public_id == pending) if pending else None
+    if user is None or not user.active or not user.totp_secret:
+        session.pop("2fa_user", None)
+        return redirect(url_for("auth.login"))
+    error = None
+    if request.method == "POST":
+        now = utcnow()
+        if user.locked_until and user.locked_until > now:
+            error = _("Too many wrong tries. Please wait a few minutes and try again.")
+        elif verify_second_factor(user, request.form.get("code", "")):
+            target = session.get("2fa_next") or None
+            _start_session(User.get_by_id(user.id))
+            return redirect(target or home_for(user))
+        else:
+            user.failed_logins += 1
+            user.locked_until = security.lockout_until(user.failed_logins, now)
+            user.save()
+            error = _("This code is not right. Try again, or use one of your recovery codes.")
+    return render_template("auth/second_factor.html", error=error), (400 if error else 200)
+
+
 @bp.route("/activate", methods=["GET", "POST"])
 @allow("public")
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], methods=["POST"])
 def activate():
     """A statushouder (or staff member) uses a one-time code to choose a password."""
     form = ActivateForm()
