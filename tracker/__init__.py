@@ -32,10 +32,11 @@ def create_app(config: dict | type | None = None) -> Flask:
     _init_login(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
 
-    from .web import (access, account, admin, api, auth, contactpersoon, errors, health, privacy, pwa, reminders,
-                      statushouder)
+    from .web import (access, account, admin, api, attendance, auth, contactpersoon, errors, exports, health,
+                      monitoring, privacy, pwa, reminders, statushouder, supervisor)
     app.before_request(access.enforce)
-    for module in (auth, account, statushouder, contactpersoon, admin, api, health, pwa, reminders, privacy):
+    for module in (auth, account, statushouder, contactpersoon, admin, api, health, pwa, reminders, privacy,
+                   attendance, supervisor, exports, monitoring):
         app.register_blueprint(module.bp)
     reminders.init_app(app)
     errors.init_app(app)

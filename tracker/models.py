@@ -181,6 +181,29 @@ class GroupSession(PublicModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class Placement(PublicModel):
+    """Where a statushouder gains work experience, and who supervises them there."""
+
+    client = ForeignKeyField(Client, backref="placements", on_delete="CASCADE")
+    organisation = CharField(max_length=200)
+    supervisor_name = CharField(max_length=120)
+    supervisor_contact = CharField(max_length=200, null=True)
+    category = CharField(max_length=40)
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+
+
+class SupervisorRequest(PublicModel):
+    """A one-time, expiring link for a supervisor to confirm or reject a batch of entries."""
+
+    placement = ForeignKeyField(Placement, backref="requests", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+
+
 class Entry(PublicModel):
     """Hours or attendance logged by a statushouder, confirmed or rejected by the contactpersoon."""
 
@@ -194,7 +217,14 @@ class Entry(PublicModel):
     place = CharField(max_length=200, null=True)
     note = TextField(null=True)
     status = CharField(max_length=20, default="SUBMITTED")
+    # A common reason (code, shown in the client's language) and/or the contactpersoon's own words.
+    rejection_code = CharField(max_length=40, null=True)
     rejection_reason = TextField(null=True)
+    # The supervisor at the placement who saw the work (no account; through a one-time link).
+    supervisor_request = ForeignKeyField(SupervisorRequest, null=True, backref="entries", on_delete="SET NULL")
+    supervisor_decision = CharField(max_length=10, null=True)
+    supervisor_reason = TextField(null=True)
+    supervisor_decided_at = DateTimeField(null=True)
     decided_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     decided_at = DateTimeField(null=True)
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
@@ -311,5 +341,6 @@ class Message(BaseModel):
 
 MODELS = [
     Gemeente, User, Client, ActivationCode, PipVersion, Verlenging, Step, GroupSession,
-    Entry, ExamPart, ExamAttempt, Appointment, AuditLog, PushSubscription, Outbox, Message,
+    Placement, SupervisorRequest, Entry, ExamPart, ExamAttempt, Appointment, AuditLog, PushSubscription, Outbox,
+    Message,
 ]

@@ -1,0 +1,4 @@
+"""Casework tools: exports (being built)."""
+from flask import Blueprint
+
+bp = Blueprint("exports", __name__)

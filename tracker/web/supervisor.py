@@ -1,0 +1,4 @@
+"""Casework tools: supervisor (being built)."""
+from flask import Blueprint
+
+bp = Blueprint("supervisor", __name__)
