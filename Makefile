@@ -11,7 +11,7 @@ COMPONENTS := alert button form-field-error-message form-label link select skip-
 VENDOR_CSS := $(foreach c,$(COMPONENTS),node_modules/@utrecht/$(c)-css/dist/index.min.css)
 CSS := static/build/app.css
 
-.PHONY: run test install assets db demo serve translations babel-extract babel-update babel-compile chromium clean bench
+.PHONY: run test install assets db demo serve translations babel-extract babel-update babel-compile chromium clean bench serve-prod bench-tools
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -69,3 +69,38 @@ babel-compile: $(STAMP)
 
 clean:
 	rm -rf $(VENV) node_modules static/build instance/*.sqlite3*
+
+# ---------------------------------------------------------------------------------------------
+## bench: the national data set on SQLite and PostgreSQL, every figure in one table (bench/README in bench/__init__.py)
+#   make bench                     full size (342 gemeenten, 100,000 statushouders, 5,000,000 entries): several minutes per database
+#   make bench SIZE=small          a minute or two;  BENCH_DB=sqlite  only one database
+SIZE ?= full
+BENCH_DB ?= sqlite,postgresql
+LOCUST_VERSION := 2.47.0
+
+bench-tools: $(STAMP)
+	@$(BIN)/python -c "import locust" 2>/dev/null || $(BIN)/pip install --quiet "locust==$(LOCUST_VERSION)"
+
+bench: install bench-tools
+	$(BIN)/python -m bench --size $(SIZE) --db $(BENCH_DB)
+
+## serve-prod: the production shape on 127.0.0.1 against the local PostgreSQL: gunicorn (4 workers ×
+## 2 threads), one scheduler that only plans, one push dispatcher; Ctrl-C stops all three.
+PROD_POSTGRES ?= postgresql://postgres@127.0.0.1:5432
+PROD_DB ?= mijnroute
+PROD_DATABASE_URL := $(PROD_POSTGRES)/$(PROD_DB)?max_connections=3
+PROD_BIND ?= 127.0.0.1:8000
+
+serve-prod: install
+	@psql "$(PROD_POSTGRES)/$(PROD_DB)" -c "select 1" >/dev/null 2>&1 || \
+		psql "$(PROD_POSTGRES)/postgres" -c 'CREATE DATABASE "$(PROD_DB)"'
+
+	DATABASE_URL="$(PROD_DATABASE_URL)" $(FLASK) migrate
+	DATABASE_URL="$(PROD_DATABASE_URL)" $(FLASK) demo --if-empty
+	@test -f instance/vapid_private.pem || test -n "$$VAPID_PRIVATE_KEY" || $(FLASK) vapid-keys
+	@echo "Mijn Route (production shape) on http://$(PROD_BIND) — gunicorn, scheduler, dispatcher; Ctrl-C stops all"
+	@export DATABASE_URL="$(PROD_DATABASE_URL)" LOG_FORMAT=json BIND="$(PROD_BIND)" WEB_CONCURRENCY=4; \
+		SCHEDULER_DISPATCH=0 $(FLASK) scheduler >>instance/scheduler.log 2>&1 & SCHEDULER=$$!; \
+		$(FLASK) dispatch --loop >>instance/dispatch.log 2>&1 & DISPATCH=$$!; \
+		trap 'kill $$SCHEDULER $$DISPATCH 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/gunicorn -c deploy/gunicorn.conf.py app:app

@@ -23,8 +23,8 @@ from tests import factories
 from tests.conftest import csrf_of
 from tests.helpers import login
 from tracker.extensions import db
-from tracker.models import (Appointment, ExamAttempt, ExamPart, GroupSession, Message, PushSubscription, User,
-                            utcnow)
+from tracker.models import (Appointment, ExamAttempt, ExamPart, GroupSession, Message, Placement, PushSubscription,
+                            User, utcnow)
 
 ROLES = ("anonymous", "statushouder", "contactpersoon", "admin")
 LOGINS = {"statushouder": "sh-a", "contactpersoon": "cp-a", "admin": "admin-a"}
@@ -41,6 +41,9 @@ PARAMS = {
     "message_id": "message",
     "device_id": "device",
     "token": "calendar",
+    "placement_id": "placement",
+    "slot": "slot",
+    "signature": "signature",
 }
 STEP_CODE = "PIP"
 # Rules that end the session: requested last, after everything else for the role.
@@ -63,7 +66,10 @@ def _objects(gemeente, client, staff_user, place: str) -> dict:
     attempt = ExamAttempt.create(part=part, exam_date=factories.today() - datetime.timedelta(days=20), niveau="B1")
     session = GroupSession.create(gemeente=gemeente, category="KNM_LES", title=f"KNM {place}", location=place,
                                   starts_at=now - datetime.timedelta(days=1, hours=2),
-                                  ends_at=now - datetime.timedelta(days=1))
+                                  # Still going on, so its QR attendance code is accepted.
+                                  ends_at=now + datetime.timedelta(hours=1))
+    placement = Placement.create(client=client, organisation=f"Stage {place}", supervisor_name="Begeleider",
+                                 category="PARTICIPATIE_VRIJWILLIGERSWERK")
     message = Message.create(user=client.user_id, kind="inactivity", params={"days": 14}, url="/me/logbook")
     device = PushSubscription.create(user=client.user_id, endpoint=f"https://push.invalid/{place}",
                                      p256dh="BPk", auth="au")
@@ -75,7 +81,16 @@ def _objects(gemeente, client, staff_user, place: str) -> dict:
     return {"client": str(client.public_id), "entry": str(entry.public_id),
             "appointment": str(appointment.public_id), "attempt": str(attempt.public_id),
             "session": str(session.public_id), "user": str(staff_user.public_id),
-            "message": str(message.id), "device": str(device.id), "calendar": token}
+            "message": str(message.id), "device": str(device.id), "calendar": token, "placement": str(placement.public_id),
+            **_attendance_code(session.public_id)}
+
+
+def _attendance_code(session_id) -> dict:
+    """The session's current QR attendance code (valid for 30 to 60 seconds: make it just before use)."""
+    from tracker import attendance
+    from tracker.config import TestConfig
+    slot, signature = attendance.current_code(TestConfig.SECRET_KEY, session_id, utcnow())
+    return {"slot": str(slot), "signature": signature}
 
 
 def _personal(username: str) -> dict:
@@ -256,7 +271,7 @@ def test_authorization_matrix(app, world):
         # 4. The positive side: own objects, GETs first (POSTs change them). Messages and devices
         #    are personal: each role addresses its own.
         with connected():
-            mine = dict(own, **_personal(LOGINS[role]))
+            mine = dict(own, **_personal(LOGINS[role]), **_attendance_code(own["session"]))
         for wanted in ("GET", "POST"):
             for rule in allowed:
                 if wanted in _methods(rule):

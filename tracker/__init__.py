@@ -40,9 +40,10 @@ def create_app(config: dict | type | None = None) -> Flask:
         app.register_blueprint(module.bp)
     reminders.init_app(app)
     errors.init_app(app)
-    from .web import glossary, templating
+    from .web import glossary, middleware, templating
     templating.init_app(app)
     glossary.init_app(app)
+    middleware.init_app(app)
 
     from . import cli
     cli.init_app(app)

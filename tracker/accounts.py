@@ -2,6 +2,7 @@
 import datetime
 import re
 import unicodedata
+import uuid
 
 from . import i18n
 from .audit import record
@@ -50,8 +51,12 @@ def create_statushouder(gemeente, form: dict, actor, today: datetime.date) -> tu
     begeleider = clean(form.get("maatschappelijk_begeleider"), 200, "maatschappelijk_begeleider", errors)
     contactpersoon = actor if actor.role == "contactpersoon" else None
     if form.get("contactpersoon"):
-        contactpersoon = User.get_or_none(User.public_id == form["contactpersoon"], User.gemeente == gemeente.id,
-                                          User.role == "contactpersoon", User.active == True)  # noqa: E712
+        try:
+            chosen = uuid.UUID(str(form["contactpersoon"]))
+        except ValueError:  # not an id: on PostgreSQL the uuid column would refuse it with a 500
+            chosen = None
+        contactpersoon = chosen and User.get_or_none(User.public_id == chosen, User.gemeente == gemeente.id,
+                                                     User.role == "contactpersoon", User.active == True)  # noqa: E712
         if contactpersoon is None:
             errors["contactpersoon"] = "invalid"
     if errors:
@@ -60,9 +65,9 @@ def create_statushouder(gemeente, form: dict, actor, today: datetime.date) -> tu
         user = User.create(gemeente=gemeente, role="statushouder", username=username, name=name, locale=locale)
         client = Client.create(user=user, gemeente=gemeente, contactpersoon=contactpersoon, coupled_on=coupled_on,
                                duty_start=duty_start, maatschappelijk_begeleider=begeleider)
+        # Audit rows outlive anonymisation and erasure: never the person's name or username in them.
         record(actor, "client.created", client, client=client,
-               after={"name": name, "username": username, "coupled_on": coupled_on.isoformat(),
-                      "contactpersoon": contactpersoon and str(contactpersoon.public_id)})
+               after={"user": str(user.public_id), "coupled_on": coupled_on.isoformat()})
     return user, client
 
 

@@ -200,11 +200,14 @@ def set_client_dates(client, form: dict, actor, today: datetime.date, termijn_st
                after={f: v and v.isoformat() for f, v in values.items()}, client=client)
 
 
-def add_verlenging(client, form: dict, actor, current_end: datetime.date | None) -> Verlenging:
+def add_verlenging(client, form: dict, actor, current_end: datetime.date | None,
+                   today: datetime.date | None = None) -> Verlenging:
     """Record a verlenging decided by DUO: the only way the termijn end moves (R-T-3, R-V-1)."""
     errors: dict[str, str] = {}
     einddatum = parse_date(form.get("einddatum"), "einddatum", errors)
     decided_on = parse_date(form.get("decided_on"), "decided_on", errors)
+    if decided_on and today and decided_on > today:
+        errors["decided_on"] = "date_in_future"  # DUO's decision has been taken already
     grond = clean(form.get("grond"), MAX_TEXT, "grond", errors, required=True)
     if current_end is None:
         errors.setdefault("einddatum", "no_termijn")

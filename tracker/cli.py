@@ -1,4 +1,4 @@
-"""Flask commands: migrate, demo, vapid-keys, plan, dispatch, scheduler."""
+"""Flask commands: migrate, demo, vapid-keys, plan, dispatch, scheduler, retention, backup, restore."""
 import time
 from pathlib import Path
 
@@ -83,3 +83,45 @@ def init_app(app) -> None:
             scheduler.run(app)
         except scheduler.AlreadyRunning as exc:
             raise click.ClickException(str(exc))
+
+    @app.cli.command("retention")
+    @click.option("--dry-run", is_flag=True, help="Only count; change nothing.")
+    def retention_command(dry_run):
+        """Anonymise clients whose duty ended longer ago than the gemeente's retention period (default 12 months)."""
+        from . import privacy
+        with db.connection_context():
+            counts = privacy.run_retention(dry_run=dry_run)
+        verb = "would anonymise" if dry_run else "anonymised"
+        for name, count in counts.items():
+            click.echo(f"{name}: {verb} {count}")
+        click.echo(f"total: {verb} {sum(counts.values())}")
+
+    @app.cli.command("backup")
+    @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+    def backup_command(path):
+        """Write a consistent backup (SQLite: online backup API; PostgreSQL: pg_dump --format=custom)."""
+        from . import backup
+        url = app.config["DATABASE_URL"]
+        path = path or backup.default_path(url, Path(app.instance_path) / "backups")
+        try:
+            written = backup.backup(url, path)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc))
+        click.echo(f"{backup.database_kind(url)} backup written to {written} (keep it safe: it holds personal data)")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+    def restore_command(path, yes):
+        """Replace the database with a backup. Stop the web workers, scheduler and dispatchers first."""
+        from . import backup
+        url = app.config["DATABASE_URL"]
+        if not yes:
+            click.confirm(f"Replace everything in the {backup.database_kind(url)} database with {path}?", abort=True)
+        try:
+            backup.restore(url, path)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc))
+        click.echo(f"restored from {path}")
+        click.echo("Run `flask --app app retention` now. Clients erased or anonymised after this backup was made "
+                   "are back in the database: do those erasures again.")

@@ -22,6 +22,8 @@ from .validation import FieldErrors
 MAX_NOTE = 1000
 MAX_PLACE = 200
 MAX_REASON = 500
+# Common reasons for a rejection; their words are in web.labels.REJECTION_REASON.
+REJECTION_CODES = ("DATE_WRONG", "HOURS_TOO_MANY", "NOT_ATTENDED", "WRONG_CATEGORY", "DUPLICATE", "NO_PROOF")
 AUDIT_ACTIONS = {"confirm": "entry.confirmed", "reject": "entry.rejected",
                  "withdraw": "entry.withdrawn", "resubmit": "entry.resubmitted"}
 
@@ -87,7 +89,7 @@ def _snapshot(entry: Entry) -> dict:
     return {
         "category": entry.category, "date": entry.entry_date.isoformat(), "hours": str(Decimal(str(entry.hours)).quantize(Decimal("0.01"))),
         "status": entry.status, "place": entry.place, "note": entry.note,
-        "rejection_reason": entry.rejection_reason,
+        "rejection_reason": entry.rejection_reason, "rejection_code": entry.rejection_code,
     }
 
 
@@ -133,7 +135,8 @@ def update(entry: Entry, data: EntryInput, actor, today: datetime.date, rules: R
         changed = (Entry.update(category=data.category, entry_date=data.entry_date, hours=data.hours,
                                 physical=data.physical, place=data.place, note=data.note,
                                 status=new_status.value, updated_at=utcnow(),
-                                rejection_reason=None if new_status == Status.SUBMITTED else entry.rejection_reason)
+                                rejection_reason=None if new_status == Status.SUBMITTED else entry.rejection_reason,
+                                rejection_code=None if new_status == Status.SUBMITTED else entry.rejection_code)
                    .where(Entry.id == entry.id, Entry.status == entry.status).execute())
         if not changed:
             raise FieldErrors({"status": "not_editable"})
@@ -179,7 +182,7 @@ def withdraw(entry: Entry, actor) -> Entry:
 
 def resubmit(entry: Entry, actor) -> Entry:
     """Send a rejected entry again without changes."""
-    return _move(entry, "resubmit", actor, rejection_reason=None)
+    return _move(entry, "resubmit", actor, rejection_reason=None, rejection_code=None)
 
 
 def confirm(entry: Entry, actor) -> Entry:
@@ -187,15 +190,20 @@ def confirm(entry: Entry, actor) -> Entry:
     return _move(entry, "confirm", actor, decided_by=actor, decided_at=utcnow())
 
 
-def reject(entry: Entry, actor, reason: str) -> Entry:
-    """The contactpersoon rejects with a reason the statushouder will see."""
+def reject(entry: Entry, actor, reason: str = "", rejection_code: str | None = None) -> Entry:
+    """The contactpersoon rejects with a reason the statushouder will see: a common reason
+    (a code from REJECTION_CODES, shown in the client's language), own words, or both."""
     errors = {}
     reason = validation.clean(reason, MAX_REASON, "reason", errors)
-    if not reason:
+    code = (rejection_code or "").strip() or None
+    if code is not None and code not in REJECTION_CODES:
+        errors["rejection_code"] = "invalid"
+    if not reason and code is None and "reason" not in errors:
         errors["reason"] = "required"
     if errors:
         raise FieldErrors(errors)
-    return _move(entry, "reject", actor, rejection_reason=reason, decided_by=actor, decided_at=utcnow())
+    return _move(entry, "reject", actor, rejection_code=code, rejection_reason=reason, decided_by=actor,
+                 decided_at=utcnow())
 
 
 def correct(client: Client, data: EntryInput, actor, reason: str, today: datetime.date, rules: Rules) -> Entry:
@@ -233,3 +241,56 @@ def correct(client: Client, data: EntryInput, actor, reason: str, today: datetim
                              decided_at=now, created_by=actor)
         audit.record(actor, "entry.correction", entry, after=_snapshot(entry), client=client)
     return entry
+
+
+def confirm_many(entries: list[Entry], actor) -> tuple[int, int]:
+    """Confirm many entries at once (the inbox's "confirm chosen") in a fixed number of statements.
+
+    The outcome per entry is that of confirm(): only an entry still in the status it was loaded
+    with, and one that may be confirmed, moves; each gets its "entry.confirmed" audit row, and
+    every other one is left alone and audited as "entry.decision_refused". The rows are locked
+    first (FOR UPDATE on PostgreSQL; SQLite's write transaction holds the database), so a
+    concurrent decision cannot slip in between the check and the update.
+    Returns (confirmed, refused). `entries` must have their client loaded (for the audit rows).
+    """
+    from .db import is_postgres
+    from .models import AuditLog
+
+    if not entries:
+        return 0, 0
+    by_id = {entry.id: entry for entry in entries}
+    now = utcnow()
+    with db.atomic():
+        query = Entry.select(Entry.id, Entry.status).where(Entry.id.in_(list(by_id)))
+        if is_postgres():
+            query = query.for_update()
+        current = dict(query.tuples())
+        movable = set()
+        for entry_id, entry in by_id.items():
+            try:
+                rules_hours.transition(Status(entry.status), "confirm")
+            except rules_hours.TransitionError:
+                continue
+            if current.get(entry_id) == entry.status:
+                movable.add(entry_id)
+        if movable:
+            (Entry.update(status=Status.CONFIRMED.value, updated_at=now, decided_by=actor, decided_at=now)
+             .where(Entry.id.in_(list(movable)), Entry.status == Status.SUBMITTED.value).execute())
+        rows = []
+        for entry_id, entry in by_id.items():
+            before = _snapshot(entry)
+            if entry_id in movable:
+                action, after = AUDIT_ACTIONS["confirm"], dict(before, status=Status.CONFIRMED.value)
+            else:
+                try:
+                    rules_hours.transition(Status(entry.status), "confirm")
+                    code = "changed_meanwhile"
+                except rules_hours.TransitionError:
+                    code = "not_allowed"
+                action = "entry.decision_refused"
+                after = {"attempted": "confirm", "status": current.get(entry_id), "reason": code}
+            rows.append({"gemeente": entry.client.gemeente_id or getattr(actor, "gemeente_id", None),
+                         "actor": actor, "client": entry.client_id, "action": action, "object_type": "Entry",
+                         "object_id": str(entry.public_id), "before": before, "after": after, "created_at": now})
+        AuditLog.insert_many(rows).execute()
+    return len(movable), len(by_id) - len(movable)

@@ -339,8 +339,30 @@ class Message(BaseModel):
         indexes = ((("user", "read_at"), False),)
 
 
+class EntryTotal(BaseModel):
+    """Hours per client, category, status and intake, kept in step with `entry` by database triggers
+    (migrations/0005_entry_totals.py), so pages and the planner read a few totals per person instead
+    of every entry. `intake` = 1 for entries dated on or before the first PIP's dagtekening (or
+    before any PIP); a change of the first PIP recounts that person. Never written by the app."""
+
+    client = ForeignKeyField(Client, backref="entry_totals", on_delete="CASCADE", index=False)
+    category = CharField(max_length=40)
+    status = CharField(max_length=20)
+    intake = IntegerField()
+    entries = IntegerField()
+    hours = DecimalField(max_digits=12, decimal_places=2, auto_round=True)
+    physical_hours = DecimalField(max_digits=12, decimal_places=2, auto_round=True)
+    last_date = DateField(null=True)
+
+    class Meta:
+        indexes = ((("client", "category", "status", "intake"), True),)
+
+
 MODELS = [
     Gemeente, User, Client, ActivationCode, PipVersion, Verlenging, Step, GroupSession,
     Placement, SupervisorRequest, Entry, ExamPart, ExamAttempt, Appointment, AuditLog, PushSubscription, Outbox,
     Message,
 ]
+# Tables the database derives from the ones above (triggers keep them); no code writes, exports,
+# anonymises or restores them row by row.
+DERIVED = [EntryTotal]

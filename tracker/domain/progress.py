@@ -8,6 +8,7 @@ eindgesprek, taalschakel diploma) do (R-T-5).
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from decimal import ROUND_CEILING, Decimal
 from typing import Mapping
 
@@ -81,11 +82,18 @@ def _route(facts: ClientFacts) -> Leerroute | None:
     return Leerroute(facts.leerroute) if facts.leerroute else None
 
 
+@lru_cache(maxsize=None)
+def _feeding(key: str, route: Leerroute) -> frozenset[str]:
+    """The categories whose hours feed requirement `key` on `route` (asked once, then remembered)."""
+    return frozenset(category for category in _CATEGORIES if key in counts_for(category, route))
+
+
 def _sum_for(key: str, route: Leerroute, hours: Mapping[str, Decimal]) -> Decimal:
     """Total of the categories that feed requirement `key`; unknown categories are ignored."""
+    feeding = _feeding(key, route)
     total = ZERO
     for category, value in hours.items():
-        if category in _CATEGORIES and key in counts_for(category, route):
+        if category in feeding:
             total += value
     return total
 
@@ -132,8 +140,22 @@ def _milestone(key: str, done_on: date | None) -> Requirement:
                        pending=ZERO, target=ONE, percent=100 if done else 0, passed_on=done_on)
 
 
+# The last answer of exam_parts(), by identity of the facts: summarize() asks three times per person.
+_last_parts: tuple = (None, None)
+
+
 def exam_parts(facts: ClientFacts) -> dict[str, ExamPart]:
     """Every B1-route component by code, with the PIP niveau where the part has no own level."""
+    global _last_parts
+    seen, parts = _last_parts
+    if seen is facts:
+        return dict(parts)
+    parts = _exam_parts(facts)
+    _last_parts = (facts, parts)
+    return dict(parts)
+
+
+def _exam_parts(facts: ClientFacts) -> dict[str, ExamPart]:
     given = {}
     for part in facts.exam_parts:
         given.setdefault(part.code, part)
@@ -221,7 +243,11 @@ def fulfilled(facts: ClientFacts, rules: Rules) -> bool:
     """
     if _route(facts) is None or facts.first_dagtekening is None:
         return False
-    return all(r.done for r in requirements(facts, rules) if r.kind != "hours")
+    return _formal_done(requirements(facts, rules))
+
+
+def _formal_done(reqs: list[Requirement]) -> bool:
+    return all(r.done for r in reqs if r.kind != "hours")
 
 
 @dataclass(frozen=True)
@@ -233,7 +259,8 @@ class NextStep:
     part: str | None = None
 
 
-def next_step(facts: ClientFacts, rules: Rules) -> NextStep:
+def next_step(facts: ClientFacts, rules: Rules, *, _reqs: list[Requirement] | None = None,
+              _done: bool | None = None, _termijn: TermijnInfo | None = None) -> NextStep:
     """The next step in the order of the process.
 
     Before the termijn: "wait_for_coupling", then "make_pip" (due: the PIP deadline).
@@ -250,16 +277,19 @@ def next_step(facts: ClientFacts, rules: Rules) -> NextStep:
       the PVT and MAP dates, R-LR-5).
     - O: "finish_taalschakel", "sign_pvt".
     "done" once fulfilled.
+
+    `_reqs`, `_done` and `_termijn` are this person's requirements, fulfilled() and termijn when
+    the caller has them already (summarize), so they are worked out once.
     """
     route = _route(facts)
     if route is None or facts.first_dagtekening is None:
         if facts.coupled_on is None:
             return NextStep("wait_for_coupling")
         return NextStep("make_pip", due=pip_clock(facts.coupled_on, None, facts.today, rules).deadline)
-    if fulfilled(facts, rules):
+    if fulfilled(facts, rules) if _done is None else _done:
         return NextStep("done")
-    termijn = termijn_info(facts.first_dagtekening, facts.today, rules, facts.extended_until)
-    reqs = {r.key: r for r in requirements(facts, rules)}
+    termijn = _termijn or termijn_info(facts.first_dagtekening, facts.today, rules, facts.extended_until)
+    reqs = {r.key: r for r in (requirements(facts, rules) if _reqs is None else _reqs)}
     last_day = termijn.last_day
     parts = exam_parts(facts) if route is Leerroute.B else {}
     states = {code: part_state(p, facts.today) for code, p in parts.items()}
@@ -306,7 +336,8 @@ class Risk:
 HIGH_REASONS = frozenset({"termijn_passed", "attempts_used_up", "no_pip_after_10_weeks"})
 
 
-def risk(facts: ClientFacts, rules: Rules) -> Risk:
+def risk(facts: ClientFacts, rules: Rules, *, _reqs: list[Requirement] | None = None,
+         _done: bool | None = None, _termijn: TermijnInfo | None = None) -> Risk:
     """Signals for the contactpersoon's caseload (domain rows of §4 and §7).
 
     - no_pip_after_10_weeks: no PIP and the 10-week clock ran out (high).
@@ -324,7 +355,7 @@ def risk(facts: ClientFacts, rules: Rules) -> Risk:
     - termijn_passed: today is on or after the end and the duty is not fulfilled (high).
     A fulfilled duty is always "ok".
     """
-    if fulfilled(facts, rules):
+    if fulfilled(facts, rules) if _done is None else _done:
         return Risk("ok")
     today, route, pip_on = facts.today, _route(facts), facts.first_dagtekening
     reasons = []
@@ -333,7 +364,7 @@ def risk(facts: ClientFacts, rules: Rules) -> Risk:
             reasons.append("no_pip_after_10_weeks")
         return _risk_of(reasons)
 
-    termijn = termijn_info(pip_on, today, rules, facts.extended_until)
+    termijn = _termijn or termijn_info(pip_on, today, rules, facts.extended_until)
     last_activity = max(filter(None, (facts.last_entry_on, pip_on)))
     if (today - last_activity).days > rules.inactivity_days:
         reasons.append("no_activity_14_days")
@@ -354,7 +385,7 @@ def risk(facts: ClientFacts, rules: Rules) -> Risk:
 
     if route is Leerroute.Z and facts.z_eindgesprek_on is None:
         near = today >= add_months(termijn.end, -rules.termijn_near_months)
-        reqs = {r.key: r for r in requirements(facts, rules)}
+        reqs = {r.key: r for r in (requirements(facts, rules) if _reqs is None else _reqs)}
         if near and not termijn.overdue and not (reqs["z_language"].done and reqs["z_participation"].done):
             reasons.append("termijn_near_hours_behind")
 
@@ -393,11 +424,14 @@ def summarize(facts: ClientFacts, rules: Rules) -> Summary:
                if facts.first_dagtekening else None)
     clock = (pip_clock(facts.coupled_on, facts.first_dagtekening, facts.today, rules)
              if facts.coupled_on else None)
+    # The requirements are worked out once and shared by the next step, the risk and fulfilled.
+    reqs = requirements(facts, rules)
+    done = _route(facts) is not None and facts.first_dagtekening is not None and _formal_done(reqs)
     return Summary(
         termijn=termijn,
         pip_clock=clock,
-        requirements=requirements(facts, rules),
-        next_step=next_step(facts, rules),
-        risk=risk(facts, rules),
-        fulfilled=fulfilled(facts, rules),
+        requirements=reqs,
+        next_step=next_step(facts, rules, _reqs=reqs, _done=done, _termijn=termijn),
+        risk=risk(facts, rules, _reqs=reqs, _done=done, _termijn=termijn),
+        fulfilled=done,
     )

@@ -2,6 +2,7 @@
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from .rules import Rules
 
@@ -64,9 +65,11 @@ class TermijnInfo:
     extended: bool
 
 
+@lru_cache(maxsize=1024)
 def termijn_info(first_dagtekening: date, today: date, rules: Rules,
                  extended_until: date | None = None) -> TermijnInfo:
-    """Termijn dates and counters for `today`."""
+    """Termijn dates and counters for `today` (remembered: the pages and the planner ask several
+    times per person, and the answer is a frozen value)."""
     start = termijn_start(first_dagtekening)
     regular_end = termijn_end(first_dagtekening, rules)
     end = termijn_end(first_dagtekening, rules, extended_until)

@@ -18,18 +18,38 @@ QUIET = "quiet hours"
 MAX_ATTEMPTS = 8
 
 
+# The columns enqueue() writes, in order; the others are empty or have the table's default.
+_ENQUEUE = ("key", "user", "kind", "params", "url", "urgency", "ttl", "topic", "due_at", "next_attempt_at",
+            "status", "attempts", "created_at")
+
+
 def enqueue(planned) -> int:
-    """Write planned (reminder, user id) pairs; keys already there are left alone. Returns rows offered."""
+    """Write planned (reminder, user id) pairs; keys already there are left alone. Returns rows offered.
+
+    A planning run offers every reminder due around now for 100,000 people, most of them already
+    there: one prepared statement run for all rows (executemany on SQLite, execute_values on
+    PostgreSQL), with the conflict on the unique key ignored by the database.
+    """
     now = utcnow()
-    rows = [{
-        "key": r.key, "user": user_id, "kind": r.kind, "url": r.url, "urgency": r.urgency, "ttl": r.ttl,
-        "topic": r.topic, "due_at": r.due_at, "next_attempt_at": r.due_at, "status": "pending", "attempts": 0,
-        "created_at": now,
-        "params": dict(r.params, event_at=r.event_at.isoformat() if r.event_at else None),
-    } for r, user_id in planned]
-    for start in range(0, len(rows), 500):
-        # JSONField's db_value is applied by insert_many, so params are stored as JSON text.
-        Outbox.insert_many(rows[start:start + 500]).on_conflict_ignore().execute()
+    fields = [Outbox._meta.fields[name] for name in _ENQUEUE]
+    rows = []
+    for r, user_id in planned:
+        values = (r.key, user_id, r.kind, dict(r.params, event_at=r.event_at.isoformat() if r.event_at else None),
+                  r.url, r.urgency, r.ttl, r.topic, r.due_at, r.due_at, "pending", 0, now)
+        rows.append(tuple(f.db_value(v) for f, v in zip(fields, values)))
+    if not rows:
+        return 0
+    columns = ", ".join(f'"{f.column_name}"' for f in fields)
+    table = Outbox._meta.table_name
+    with db.atomic():
+        cursor = db.cursor()
+        if is_postgres():
+            from psycopg2.extras import execute_values
+            execute_values(cursor, f'INSERT INTO "{table}" ({columns}) VALUES %s ON CONFLICT DO NOTHING', rows,
+                           page_size=1000)
+        else:
+            marks = ", ".join("?" * len(fields))
+            cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING', rows)
     return len(rows)
 
 
@@ -59,10 +79,16 @@ def backoff(attempts: int, retry_after: int | None = None) -> datetime.timedelta
 
 
 def finish(rows: dict[int, tuple[str, datetime.datetime | None, str | None]]) -> None:
-    """Record outcomes in one transaction: id → (status, next attempt or None, error)."""
+    """Record outcomes in one transaction: id → (status, next attempt or None, error).
+
+    Rows with the same outcome are updated together (a batch of 200 sent reminders is one
+    statement, not 200)."""
     now = utcnow()
+    groups: dict[tuple, list[int]] = {}
+    for row_id, outcome in rows.items():
+        groups.setdefault(outcome, []).append(row_id)
     with db.atomic():
-        for row_id, (status, next_at, error) in rows.items():
+        for (status, next_at, error), ids in groups.items():
             values = {"status": status, "last_error": (error or None) and error[:300]}
             if error == QUIET:
                 # Waiting for the morning is no failed attempt.
@@ -71,7 +97,7 @@ def finish(rows: dict[int, tuple[str, datetime.datetime | None, str | None]]) ->
                 values["sent_at"] = now
             if next_at is not None:
                 values["next_attempt_at"] = next_at
-            Outbox.update(**values).where(Outbox.id == row_id).execute()
+            Outbox.update(**values).where(Outbox.id.in_(ids)).execute()
 
 
 def lag(now: datetime.datetime | None = None) -> float:

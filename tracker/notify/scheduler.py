@@ -35,9 +35,13 @@ def acquire_lock(path: Path):
 
 
 def run(app, plan_minutes: int = 10, dispatch_seconds: int = 30) -> None:
-    """Block forever: plan every few minutes, dispatch every half minute."""
+    """Block forever: plan every few minutes, dispatch every half minute.
+
+    With SCHEDULER_DISPATCH=0 it only plans, and separate `flask dispatch --loop` processes send
+    (the production shape: deploy/systemd/mijnroute-dispatch@.service)."""
     lock = acquire_lock(Path(app.instance_path) / "scheduler.lock")
-    pusher = make_pusher(app)
+    dispatching = os.environ.get("SCHEDULER_DISPATCH", "1") != "0"
+    pusher = make_pusher(app) if dispatching else None
 
     def plan_job():
         with app.app_context(), db.connection_context():
@@ -49,7 +53,8 @@ def run(app, plan_minutes: int = 10, dispatch_seconds: int = 30) -> None:
 
     scheduler = BlockingScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
     scheduler.add_job(plan_job, "interval", minutes=plan_minutes, id="plan", next_run_time=_now())
-    scheduler.add_job(dispatch_job, "interval", seconds=dispatch_seconds, id="dispatch")
+    if dispatching:
+        scheduler.add_job(dispatch_job, "interval", seconds=dispatch_seconds, id="dispatch")
     try:
         scheduler.start()
     finally:

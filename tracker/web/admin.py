@@ -1,23 +1,24 @@
-"""The gemeente admin: contactpersonen, reassigning clients, settings and anonymous totals."""
+"""The gemeente admin: contactpersonen, reassigning clients, settings, anonymous totals and the audit log."""
+import datetime
 import uuid
 from zoneinfo import available_timezones
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from peewee import fn
+from peewee import JOIN, fn
 
 from .. import accounts
 from ..audit import record
 from ..domain.progress import summarize
 from ..facts import load_facts, rules_for
-from ..models import Client, Gemeente, User
-from ..validation import FieldErrors
+from ..models import AuditLog, Client, Gemeente, User
+from ..validation import FieldErrors, clean
 from .access import allow, gemeente_user
 from .auth import issue_activation_code
 from .contactpersoon import _show_code
 from .labels import error_text
-from .timeutil import local_today
+from .timeutil import local_to_utc, local_today
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -125,15 +126,18 @@ def settings():
             elif kind == "int":
                 if raw == "":
                     new.pop(key, None)
-                elif raw.isdigit() and 1 <= int(raw) <= 52:
+                elif raw.isdecimal() and 1 <= int(raw) <= 52:  # isdigit() lets '²' reach int(): a 500
                     new[key] = int(raw)
                 else:
                     errors[key] = error_text("invalid")
             else:
-                if len(raw) > 60:
-                    errors[key] = error_text("too_long")
-                elif raw:
-                    new[key] = raw
+                # Labels are shown to clients: control characters go, like in every other text field.
+                codes = {}
+                label = clean(raw, 60, key, codes)
+                if codes:
+                    errors[key] = error_text(codes[key])
+                elif label:
+                    new[key] = label
                 else:
                     new.pop(key, None)
         tz = request.form.get("timezone") or gemeente.timezone
@@ -179,3 +183,74 @@ def suppress(counts: dict[str, int]) -> dict[str, int | None]:
         if visible:
             out[visible[0][1]] = None
     return out
+
+
+AUDIT_PAGE = 50
+
+
+@bp.get("/audit")
+@allow("admin")
+def audit():
+    """The gemeente's audit log, newest first, 50 a page; filter on action, actor, client and dates."""
+    gemeente = current_user.gemeente
+    args = request.args
+    errors = {}
+    staff_members = list(User.select().where(User.gemeente == gemeente.id, User.role.in_(("contactpersoon", "admin")))
+                         .order_by(User.name))
+    query = AuditLog.select(AuditLog, User).join(User, JOIN.LEFT_OUTER, on=(AuditLog.actor == User.id)) \
+        .where(AuditLog.gemeente == gemeente.id)
+    # Control characters out: PostgreSQL refuses a NUL byte in a query (a 500).
+    action = (clean(args.get("action"), 60, "action", {}) or "")[:60]
+    if action:
+        query = query.where(AuditLog.action.startswith(action))
+    actor = args.get("actor") or ""
+    if actor == "system":
+        query = query.where(AuditLog.actor.is_null())
+    elif actor:
+        chosen = next((u for u in staff_members if str(u.public_id) == actor), None)
+        if chosen is None:
+            errors["actor"] = error_text("invalid")
+        else:
+            query = query.where(AuditLog.actor == chosen.id)
+    client_raw = (args.get("client") or "").strip()
+    if client_raw:
+        try:
+            client_id = uuid.UUID(client_raw)
+        except ValueError:
+            errors["client"] = error_text("invalid")
+        else:
+            # An erased client's rows keep only the public id (the link to the row is gone).
+            client = Client.get_or_none(Client.public_id == client_id, Client.gemeente == gemeente.id)
+            about = AuditLog.object_id == str(client_id)
+            query = query.where((AuditLog.client == client.id) | about if client else about)
+    dates = {}
+    for key in ("date_from", "date_to"):
+        raw = (args.get(key) or "").strip()
+        if raw:
+            try:
+                dates[key] = datetime.date.fromisoformat(raw)
+            except ValueError:
+                errors[key] = error_text("invalid")
+            else:
+                if not 1900 <= dates[key].year <= 2999:  # 9999-12-31 + 1 day would overflow (a 500)
+                    errors[key] = error_text("invalid")
+                    del dates[key]
+    if "date_from" in dates:
+        start = datetime.datetime.combine(dates["date_from"], datetime.time())
+        query = query.where(AuditLog.created_at >= local_to_utc(gemeente, start))
+    if "date_to" in dates:
+        end = datetime.datetime.combine(dates["date_to"] + datetime.timedelta(days=1), datetime.time())
+        query = query.where(AuditLog.created_at < local_to_utc(gemeente, end))
+    page = args.get("page", "1")
+    page = int(page) if page.isdecimal() and 0 < int(page) <= 100000 else 1
+    rows = list(query.order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
+                .offset((page - 1) * AUDIT_PAGE).limit(AUDIT_PAGE + 1))
+    more = len(rows) > AUDIT_PAGE
+    rows = rows[:AUDIT_PAGE]
+    clients = {c.id: c for c in Client.select(Client.id, Client.public_id)
+               .where(Client.id.in_({r.client_id for r in rows if r.client_id}))} if rows else {}
+    filters = {k: v for k, v in {"action": action, "actor": actor, "client": client_raw,
+                                 "date_from": args.get("date_from", ""), "date_to": args.get("date_to", "")}.items()
+               if v}
+    return render_template("admin/audit.html", rows=rows, clients=clients, staff=staff_members, filters=filters,
+                           page=page, more=more, errors=errors), (400 if errors else 200)

@@ -80,7 +80,9 @@ def login():
         form.next.data = request.args.get("next", "")
     error = None
     if form.validate_on_submit():
-        user = User.get_or_none(User.username == form.username.data.strip().lower())
+        username = form.username.data.strip().lower()
+        # A NUL byte cannot be in a username, and PostgreSQL refuses it in a query (a 500).
+        user = User.get_or_none(User.username == username) if "\x00" not in username else None
         now = utcnow()
         if user and user.locked_until and user.locked_until > now:
             error = _("Too many wrong tries. Please wait a few minutes and try again.")

@@ -1,27 +1,29 @@
 """The contactpersoon's pages: caseload, client detail with its actions, confirmation inbox, sessions."""
 import datetime
+import re
 import uuid
 
 import segno
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from peewee import JOIN, fn
 
-from .. import accounts, casework
+from .. import accounts, casework, supervision
 from .. import entries as entry_store
 from ..audit import record
 from ..domain import steps as step_rules
 from ..domain.hours import Category, Status
 from ..domain.progress import summarize
 from ..facts import load_facts, load_files, rules_for
-from ..models import (Appointment, AuditLog, Client, Entry, ExamAttempt, ExamPart, GroupSession, User,
-                      Verlenging, utcnow)
+from ..models import (Appointment, AuditLog, Client, Entry, ExamAttempt, ExamPart, GroupSession, Placement,
+                      SupervisorRequest, User, Verlenging, utcnow)
 from ..validation import FieldErrors, clean
 from .access import allow, parse_uuid, staff_client
 from .auth import issue_activation_code
-from .labels import APPOINTMENT, ERROR, error_text
+from .labels import APPOINTMENT, ERROR, REJECTION_REASON, error_text
 from .statushouder import timeline
 from .timeutil import local_to_utc, local_today
 
@@ -57,10 +59,15 @@ def caseload():
     rules = rules_for(gemeente)
     today = local_today(gemeente)
     scope = request.args.get("scope", "mine")
-    q = (request.args.get("q") or "").strip()[:80]
+    # Control characters out: PostgreSQL refuses a NUL byte in a query (a 500).
+    q = (clean(request.args.get("q"), 80, "q", {}) or "")[:80]
     route = request.args.get("route") or ""
     risk = request.args.get("risk") or ""
-    query = (Client.select(Client, User).join(User, on=(Client.user == User.id))
+    # Only the columns the list and the rules use: 150 full client and user rows cost more than the rules.
+    query = (Client.select(Client.id, Client.public_id, Client.user, Client.contactpersoon, Client.coupled_on,
+                           Client.pvt_signed_on, Client.map_eindgesprek_on, Client.z_eindgesprek_on,
+                           Client.taalschakel_done_on, User.id, User.name, User.username, User.locale)
+             .join(User, on=(Client.user == User.id))
              .where(Client.gemeente == gemeente.id))
     if scope != "all":
         query = query.where(Client.contactpersoon == current_user.id)
@@ -224,7 +231,8 @@ def save_verlenging(client_id):
     def action(client):
         summary = summarize(load_facts([client], local_today(client.gemeente), rules_for(client.gemeente))[client.id],
                             rules_for(client.gemeente))
-        casework.add_verlenging(client, request.form, current_user, summary.termijn.end if summary.termijn else None)
+        casework.add_verlenging(client, request.form, current_user, summary.termijn.end if summary.termijn else None,
+                                today=local_today(client.gemeente))
     return _client_action(client_id, "verlenging", action, _("The extension is saved."))
 
 
@@ -283,24 +291,103 @@ def take_over(client_id):
 
 
 def _pending_query():
-    return (Entry.select(Entry, Client, User).join(Client, on=(Entry.client == Client.id))
+    """Waiting entries of the gemeente with client, user and the supervisor's link and placement (one query)."""
+    return (Entry.select(Entry, Client, User, SupervisorRequest, Placement)
+            .join(Client, on=(Entry.client == Client.id))
             .join(User, on=(Client.user == User.id))
+            .switch(Entry)
+            .join(SupervisorRequest, JOIN.LEFT_OUTER, on=(Entry.supervisor_request == SupervisorRequest.id))
+            .join(Placement, JOIN.LEFT_OUTER, on=(SupervisorRequest.placement == Placement.id))
             .where(Client.gemeente == current_user.gemeente_id, Entry.status == Status.SUBMITTED.value))
+
+
+WEEK_RE = re.compile(r"^(\d{4})-W(\d{1,2})$")
+RECENT_WEEKS = 12
+
+
+def _parse_week(raw: str) -> datetime.date | None:
+    """'2025-W07' → the Monday of that ISO week; None when it is not a week."""
+    match = WEEK_RE.match(raw.strip())
+    if not match:
+        return None
+    try:
+        return datetime.date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+    except ValueError:
+        return None
+
+
+def _week_value(monday: datetime.date) -> str:
+    year, week, _day = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _week_options(today: datetime.date, chosen: datetime.date | None) -> list[tuple[str, str]]:
+    """The recent ISO weeks, newest first, plus the chosen one when it is older."""
+    monday = today - datetime.timedelta(days=today.weekday())
+    mondays = [monday - datetime.timedelta(weeks=n) for n in range(RECENT_WEEKS)]
+    if chosen and chosen not in mondays:
+        mondays.append(chosen)
+    return [(_week_value(m), _("Week %(week)d: %(start)s – %(end)s", week=m.isocalendar()[1],
+                                start=format_date(m, "d MMM"),
+                                end=format_date(m + datetime.timedelta(days=6), "d MMM yyyy")))
+            for m in mondays]
 
 
 @bp.get("/inbox")
 @allow("contactpersoon")
 def inbox():
-    """All entries waiting for a check, oldest first; confirm one or many, reject with a reason."""
-    scope = request.args.get("scope", "mine")
+    """Entries waiting for a check, oldest first, with filters; confirm one or many, reject with a reason,
+    or countersign everything a supervisor confirmed."""
+    gemeente = current_user.gemeente
+    args = request.args
+    scope = args.get("scope", "mine")
+    errors = {}
+    clients_query = (Client.select(Client.id, Client.public_id, User.name).join(User, on=(Client.user == User.id))
+                     .where(Client.gemeente == gemeente.id))
+    if scope != "all":
+        clients_query = clients_query.where(Client.contactpersoon == current_user.id)
+    clients = list(clients_query.order_by(User.name, Client.id).limit(1000))
+
     query = _pending_query()
     if scope != "all":
         query = query.where(Client.contactpersoon == current_user.id)
-    category = request.args.get("category") or ""
-    if category in {c.value for c in Category}:
-        query = query.where(Entry.category == category)
+    client_id = (args.get("client") or "").strip()
+    if client_id:
+        match = next((c for c in clients if str(c.public_id) == client_id), None)
+        if match is None:
+            errors["client"] = "invalid"
+        else:
+            query = query.where(Entry.client == match.id)
+    category = args.get("category") or ""
+    if category:
+        if category in {c.value for c in Category}:
+            query = query.where(Entry.category == category)
+        else:
+            errors["category"] = "invalid"
+    week = (args.get("week") or "").strip()
+    monday = None
+    if week:
+        monday = _parse_week(week)
+        if monday is None:
+            errors["week"] = "invalid"
+        else:
+            query = query.where(Entry.entry_date.between(monday, monday + datetime.timedelta(days=6)))
+    confirmed = args.get("confirmed") or ""
+    if confirmed == "yes":
+        query = query.where(supervision.supervisor_confirmed_expr())
+    elif confirmed == "no":
+        query = query.where(supervision.not_supervisor_confirmed_expr())
+    elif confirmed:
+        errors["confirmed"] = "invalid"
     items = list(query.order_by(Entry.entry_date, Entry.id).limit(MAX_BULK))
-    return render_template("contactpersoon/inbox.html", items=items, scope=scope, category=category)
+    countersign = [item for item in items if supervision.current_decision(item) == "confirmed"]
+    filtered = bool(client_id or category or week or confirmed)
+    return render_template(
+        "contactpersoon/inbox.html", items=items, scope=scope, category=category, clients=clients,
+        client_id=client_id, week=week, weeks=_week_options(local_today(gemeente), monday), confirmed=confirmed,
+        filtered=filtered, countersign=countersign, supervisor_decision=supervision.current_decision, now=utcnow(),
+        errors={f: error_text(c) for f, c in errors.items()},
+    ), (400 if errors else 200)
 
 
 def _entries_by_public_ids(raw_ids):
@@ -319,36 +406,48 @@ def _entries_by_public_ids(raw_ids):
 @bp.post("/inbox")
 @allow("contactpersoon")
 def decide():
-    """Confirm or reject the chosen entries; a rejection needs a reason."""
+    """Confirm or reject the chosen entries (a rejection needs a common reason or own words), or
+    countersign every entry on the page that the supervisor confirmed."""
     action = request.form.get("action")
-    chosen = _entries_by_public_ids(request.form.getlist("entry"))
+    if action == "countersign":
+        # Only what the supervisor confirmed (checked again here, not taken from the form).
+        chosen = [e for e in _entries_by_public_ids(request.form.getlist("supervised"))
+                  if supervision.current_decision(e) == "confirmed"]
+    else:
+        chosen = _entries_by_public_ids(request.form.getlist("entry"))
     reason = request.form.get("reason", "")
+    code = (request.form.get("rejection_code") or "").strip()
     next_url = request.form.get("next") or url_for(".inbox")
     if not next_url.startswith("/") or next_url.startswith("//"):
         next_url = url_for(".inbox")
-    if action not in ("confirm", "reject") or not chosen:
+    if action not in ("confirm", "reject", "countersign") or not chosen:
         flash(_("Choose at least one entry and an action."), "error")
         return redirect(next_url)
-    if action == "reject" and not reason.strip():
-        flash(_("Write a reason for the rejection. The client will see it."), "error")
-        return redirect(next_url)
+    if action == "reject":
+        if code and code not in REJECTION_REASON:
+            flash(error_text("invalid"), "error")
+            return redirect(next_url)
+        if not code and not reason.strip():
+            flash(_("Choose or write a reason for the rejection. The client will see it."), "error")
+            return redirect(next_url)
     if len(reason) > entry_store.MAX_REASON:
         flash(error_text("too_long"), "error")
         return redirect(next_url)
-    done = skipped = 0
-    for entry in chosen:
-        try:
-            if action == "confirm":
-                entry_store.confirm(entry, current_user)
-            else:
-                entry_store.reject(entry, current_user, reason)
-            done += 1
-        except FieldErrors:
-            skipped += 1
-    if action == "confirm":
-        flash(_("%(num)d confirmed.", num=done), "success")
+    if action == "reject":
+        done = skipped = 0
+        for entry in chosen:
+            try:
+                entry_store.reject(entry, current_user, reason, rejection_code=code or None)
+                done += 1
+            except FieldErrors:
+                skipped += 1
     else:
+        # Confirming many at once: a fixed number of statements whatever the number chosen.
+        done, skipped = entry_store.confirm_many(chosen, current_user)
+    if action == "reject":
         flash(_("%(num)d rejected.", num=done), "success")
+    else:
+        flash(_("%(num)d confirmed.", num=done), "success")
     if skipped:
         flash(_("%(num)d could not be changed, because they were changed already.", num=skipped), "error")
     return redirect(next_url)

@@ -32,6 +32,17 @@ STATUS = {
     "WITHDRAWN": _l("Withdrawn"),
 }
 
+# Common reasons for not accepting an entry (codes in tracker.entries.REJECTION_CODES). The code is
+# stored; the words are chosen when the page is shown, so the client reads them in their language.
+REJECTION_REASON = {
+    "DATE_WRONG": _l("The date is not right"),
+    "HOURS_TOO_MANY": _l("The number of hours is too high"),
+    "NOT_ATTENDED": _l("The school or organisation says you were not there"),
+    "WRONG_CATEGORY": _l("This activity belongs to another category"),
+    "DUPLICATE": _l("You already logged these hours"),
+    "NO_PROOF": _l("We need proof from the organisation"),
+}
+
 REQUIREMENT = {
     "exam_LE": _l("Exam: reading (LE)"),
     "exam_LU": _l("Exam: listening (LU)"),
