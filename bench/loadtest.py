@@ -136,10 +136,13 @@ def run(url: str, data, size, log=print, workers: int = 4) -> LoadResult | str:
                 return "locust wrote no statistics (bench/results/loadtest-locust.log)"
             rows = list(csv.DictReader(stats.open()))
             (results / "loadtest-stats.csv").write_text(stats.read_text())
+            # A task that raised (no answer at all) is an error too, not only a failed answer.
+            exceptions = Path(f"{prefix}_exceptions.csv")
+            raised = sum(int(r["Count"]) for r in csv.DictReader(exceptions.open())) if exceptions.exists() else 0
         total = next(r for r in rows if r["Name"] == "Aggregated")
         by_name = {r["Name"]: (int(r["Request Count"]), float(r["95%"])) for r in rows if r["Name"] != "Aggregated"}
         return LoadResult(offered=size.loadtest_rate, seconds=seconds, requests=int(total["Request Count"]),
-                          failures=int(total["Failure Count"]), rps=float(total["Requests/s"]),
+                          failures=int(total["Failure Count"]) + raised, rps=float(total["Requests/s"]),
                           p50=float(total["50%"]), p95=float(total["95%"]), p99=float(total["99%"]),
                           by_name=by_name)
     finally:

@@ -10,6 +10,7 @@ import os
 import random
 import uuid
 from itertools import count
+from urllib.parse import urlencode
 
 from locust import FastHttpUser, constant_throughput, task
 
@@ -70,9 +71,10 @@ class Contactpersoon(FastHttpUser):
         # Fifty waiting entries of the gemeente; when the list runs out the same ones come again
         # (then they are already confirmed and the answer says so: still a full request).
         chosen, self.pending = self.pending[:50], self.pending[50:] + self.pending[:50]
+        body = urlencode([("csrf_token", self.csrf), ("action", "confirm"), ("next", "/staff/inbox")]
+                         + [("entry", e) for e in chosen])
         with self.client.post("/staff/inbox", name="confirm 50", allow_redirects=False, catch_response=True,
-                              headers={"Cookie": self.cookie},
-                              data=[("csrf_token", self.csrf), ("action", "confirm"), ("next", "/staff/inbox")]
-                              + [("entry", e) for e in chosen]) as response:
+                              headers={"Cookie": self.cookie, "Content-Type": "application/x-www-form-urlencoded"},
+                              data=body) as response:
             if response.status_code != 302:
                 response.failure(f"status {response.status_code}")

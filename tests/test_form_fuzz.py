@@ -846,7 +846,7 @@ def test_the_table_knows_every_field_on_the_pages(sqlite_only_app):
             if endpoint not in FORMS:
                 problems.append(f"{path}: form to {endpoint} is not in FORMS")
                 continue
-            unknown = names - {"csrf_token"} - set(FORMS[endpoint].fields_for(ctx))
+            unknown = names - {"csrf_token", "form_key"} - set(FORMS[endpoint].fields_for(ctx))
             if unknown:
                 problems.append(f"{path}: fields {sorted(unknown)} of {endpoint} are not in FORMS")
     # A form with fields that no page showed would have its fields unchecked.

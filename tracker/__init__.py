@@ -35,6 +35,8 @@ def create_app(config: dict | type | None = None) -> Flask:
     from .web import (access, account, admin, api, attendance, auth, contactpersoon, errors, exports, health,
                       monitoring, privacy, pwa, reminders, statushouder, supervisor)
     app.before_request(access.enforce)
+    from .web import formkeys
+    formkeys.init_app(app)
     for module in (auth, account, statushouder, contactpersoon, admin, api, health, pwa, reminders, privacy,
                    attendance, supervisor, exports, monitoring):
         app.register_blueprint(module.bp)

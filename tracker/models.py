@@ -358,10 +358,17 @@ class EntryTotal(BaseModel):
         indexes = ((("client", "category", "status", "intake"), True),)
 
 
+class FormKey(BaseModel):
+    """One-time keys of submitted forms: a double tap on submit is recognised and saves nothing twice."""
+
+    key = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow, index=True)
+
+
 MODELS = [
     Gemeente, User, Client, ActivationCode, PipVersion, Verlenging, Step, GroupSession,
     Placement, SupervisorRequest, Entry, ExamPart, ExamAttempt, Appointment, AuditLog, PushSubscription, Outbox,
-    Message,
+    Message, FormKey,
 ]
 # Tables the database derives from the ones above (triggers keep them); no code writes, exports,
 # anonymises or restores them row by row.

@@ -264,7 +264,8 @@ def _subscription_errors(body: dict) -> tuple[dict, dict]:
     errors, keys = {}, body.get("keys") if isinstance(body.get("keys"), dict) else {}
     endpoint = body.get("endpoint")
     allowed = ("https://", "http://127.0.0.1") if current_app.config.get("PUSH_ALLOW_LOCAL_HTTP") else ("https://",)
-    if not isinstance(endpoint, str) or not endpoint.startswith(allowed) or len(endpoint) > 2000:
+    if (not isinstance(endpoint, str) or not endpoint.startswith(allowed) or len(endpoint) > 2000
+            or not endpoint.isprintable()):
         errors["endpoint"] = "invalid"
     clean = {"endpoint": endpoint}
     for name, limit in (("p256dh", 200), ("auth", 100)):
@@ -273,7 +274,7 @@ def _subscription_errors(body: dict) -> tuple[dict, dict]:
             errors[name] = "invalid"
         clean[name] = value
     label = body.get("label")
-    clean["label"] = label[:200] if isinstance(label, str) else None
+    clean["label"] = "".join(ch for ch in label if ch.isprintable())[:200] if isinstance(label, str) else None
     return clean, errors
 
 
@@ -312,7 +313,7 @@ def push_subscribe():
 def push_unsubscribe():
     """Forget this device's subscription (turning reminders off on it)."""
     endpoint = _json_body().get("endpoint")
-    if not isinstance(endpoint, str):
+    if not isinstance(endpoint, str) or len(endpoint) > 2000 or not endpoint.isprintable():
         return _errors(FieldErrors({"endpoint": "invalid"}))
     removed = (PushSubscription.delete().where(PushSubscription.endpoint == endpoint,
                                                PushSubscription.user == current_user.id).execute())
