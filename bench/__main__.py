@@ -23,7 +23,8 @@ def database_url(kind: str, size) -> str:
 
 
 def _dataset_file(kind: str, size) -> Path:
-    return RESULTS / f"dataset-{size.name}-{kind}.json"
+    """Where a run notes what it generated (for --reuse); BENCH_RESULTS moves it (the smoke test)."""
+    return Path(os.environ.get("BENCH_RESULTS", RESULTS)) / f"dataset-{size.name}-{kind}.json"
 
 
 def run_one(kind: str, size, *, loadtest: bool = True, fanout: bool = True, reuse: bool = False,
@@ -58,7 +59,7 @@ def run_one(kind: str, size, *, loadtest: bool = True, fanout: bool = True, reus
         log(f"[{result.database}] generating size {size.name} …")
         with app.app_context(), db.connection_context():
             data = generate.generate(size, log=log)
-        RESULTS.mkdir(parents=True, exist_ok=True)
+        saved.parent.mkdir(parents=True, exist_ok=True)
         saved.write_text(json.dumps({k: v for k, v in dataclasses.asdict(data).items() if k != "size"}))
     result.generated_seconds, result.counts = data.seconds, data.counts
     log(f"[{result.database}] generated in {data.seconds:.0f} s: {data.counts}")

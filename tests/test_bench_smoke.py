@@ -30,6 +30,7 @@ ROWS = [
 @pytest.fixture
 def bench_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("BENCH_SQLITE_DIR", str(tmp_path))
+    monkeypatch.setenv("BENCH_RESULTS", str(tmp_path))
     yield tmp_path
     if db.obj is not None and not db.is_closed():
         db.close()
