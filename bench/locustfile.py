@@ -47,8 +47,9 @@ class Statushouder(FastHttpUser):
         day = earliest + datetime.timedelta(days=random.randint(0, (today - earliest).days))
         with self.client.post("/me/logbook", name="log an entry", allow_redirects=False, catch_response=True,
                               headers={"Cookie": self.cookie},
-                              data={"csrf_token": self.csrf, "client_uuid": str(uuid.uuid4()), "category": "TAALLES",
-                                    "hours": "0.5", "entry_date": day.isoformat()}) as response:
+                              data={"csrf_token": self.csrf, "form_key": uuid.uuid4().hex,
+                                    "client_uuid": str(uuid.uuid4()), "category": "TAALLES", "hours": "0.5",
+                                    "entry_date": day.isoformat()}) as response:
             if response.status_code != 302:
                 response.failure(f"status {response.status_code}")
 
@@ -71,7 +72,8 @@ class Contactpersoon(FastHttpUser):
         # Fifty waiting entries of the gemeente; when the list runs out the same ones come again
         # (then they are already confirmed and the answer says so: still a full request).
         chosen, self.pending = self.pending[:50], self.pending[50:] + self.pending[:50]
-        body = urlencode([("csrf_token", self.csrf), ("action", "confirm"), ("next", "/staff/inbox")]
+        body = urlencode([("csrf_token", self.csrf), ("form_key", uuid.uuid4().hex), ("action", "confirm"),
+                          ("next", "/staff/inbox")]
                          + [("entry", e) for e in chosen])
         with self.client.post("/staff/inbox", name="confirm 50", allow_redirects=False, catch_response=True,
                               headers={"Cookie": self.cookie, "Content-Type": "application/x-www-form-urlencoded"},

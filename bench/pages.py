@@ -267,9 +267,10 @@ def _log_entry(app, data, size, bare) -> Figure:
         n[0] += 1
         who = sessions[i % len(sessions)]
         day = today - datetime.timedelta(days=1 + (i // len(sessions)) % 30)
+        # As a browser sends it: with the form's one-time key (a double tap saves once).
         return who.environ("/me/logbook", "POST", data={
-            "csrf_token": who.csrf, "client_uuid": str(uuid.uuid4()), "category": "TAALLES", "hours": "0.5",
-            "entry_date": day.isoformat(), "place": "Taalschool De Brug"})
+            "csrf_token": who.csrf, "form_key": uuid.uuid4().hex, "client_uuid": str(uuid.uuid4()),
+            "category": "TAALLES", "hours": "0.5", "entry_date": day.isoformat(), "place": "Taalschool De Brug"})
 
     figure = Figure("log an entry", "POST")
     for _ in range(size.warmup):
@@ -300,8 +301,8 @@ def _confirm(app, cp: Session, size, bare) -> Figure:
     public = [str(r.public_id) for r in rows]
 
     def environ(chosen):
-        return cp.environ("/staff/inbox", "POST", data={"csrf_token": cp.csrf, "action": "confirm",
-                                                         "next": "/staff/inbox", "entry": chosen})
+        return cp.environ("/staff/inbox", "POST", data={"csrf_token": cp.csrf, "form_key": uuid.uuid4().hex,
+                                                         "action": "confirm", "next": "/staff/inbox", "entry": chosen})
 
     def put_back():
         with app.app_context(), db.connection_context():
