@@ -17,7 +17,10 @@ ARTIFACTS = ROOT / "test-artifacts"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 
-if not os.path.exists(CHROMIUM):  # `make test` installs it; a bare pytest run without it skips these
+if not os.path.exists(CHROMIUM):
+    # `make test` installs it. In CI a missing browser is a failure, never a quiet skip.
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{CHROMIUM} is missing: run `make test`, which installs Debian's chromium")
     pytest.skip("Debian chromium is installed by `make test`", allow_module_level=True)
 
 
