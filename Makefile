@@ -76,10 +76,9 @@ clean:
 #   make bench SIZE=small          a minute or two;  BENCH_DB=sqlite  only one database
 SIZE ?= full
 BENCH_DB ?= sqlite,postgresql
-LOCUST_VERSION := 2.47.0
-
+# The load-test tool is pinned in pyproject.toml (extra "bench"), installed only for the benchmark.
 bench-tools: $(STAMP)
-	@$(BIN)/python -c "import locust" 2>/dev/null || $(BIN)/pip install --quiet "locust==$(LOCUST_VERSION)"
+	@$(BIN)/python -c "import locust" 2>/dev/null || $(BIN)/pip install --quiet -e '.[test,bench]'
 
 bench: install bench-tools
 	$(BIN)/python -m bench --size $(SIZE) --db $(BENCH_DB)
