@@ -3,6 +3,7 @@ static files under content-hashed names; a quicker gettext for templates."""
 import datetime
 import functools
 import hashlib
+import math
 import os
 import re
 from decimal import Decimal
@@ -11,6 +12,8 @@ import flask_babel
 from flask import request
 from flask_babel import format_date, format_decimal, format_time, get_locale
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 from .. import i18n
 from . import labels
@@ -49,6 +52,21 @@ def hours(value) -> str:
             return format_decimal(value, format="#,##0")
         return format_decimal(value, format="#,##0.##")
     return _remembered(("hours", value), make)
+
+
+@pass_eval_context
+def hours_text(eval_ctx, value) -> str:
+    """1.5 → '1,5 uur' / '1.5 hours': the hours with the plural form of the number rounded up
+    (what `ngettext("%(hours)s hour", …, x|float|round(0, 'ceil')|int, hours=x|hours)` gave)."""
+    try:
+        number = float(value or 0)
+    except (TypeError, ValueError):
+        number = 0.0
+    count = math.ceil(number)
+    text = _translations().ngettext("%(hours)s hour", "%(hours)s hours", count)
+    if eval_ctx.autoescape:  # as Jinja's own ngettext: the catalog's text is markup, the number is escaped
+        text = Markup(text)
+    return text % {"hours": hours(value), "num": count}
 
 
 def day(value, fmt: str = "medium") -> str:
@@ -131,16 +149,12 @@ def hashed_name(static_folder: str, filename: str) -> str:
 
 def _install_hashed_static(app) -> None:
     folder = app.static_folder
-    plain_url_for = app.url_for
 
-    @functools.wraps(plain_url_for)
-    def url_for(endpoint, **values):
+    @app.url_defaults
+    def _hashed(endpoint, values):
+        # Flask's own hook for URL values: every url_for('static', …) gets the hashed name.
         if endpoint == "static" and "filename" in values:
             values["filename"] = hashed_name(folder, values["filename"])
-        return plain_url_for(endpoint, **values)
-
-    app.url_for = url_for                      # flask.url_for calls current_app.url_for
-    app.jinja_env.globals["url_for"] = url_for
 
     serve = app.view_functions["static"]
 
@@ -172,7 +186,7 @@ def init_app(app) -> None:
     # Hashed names by default; the test suite keeps plain names so its assertions stay readable.
     if app.config.get("HASHED_STATIC_URLS", not app.config.get("TESTING")):
         _install_hashed_static(app)
-    app.jinja_env.filters.update(hours=hours, day=day, moment=moment)
+    app.jinja_env.filters.update(hours=hours, hours_text=hours_text, day=day, moment=moment)
     app.jinja_env.globals.update(labels=labels, languages=i18n.language_options, language_names=i18n.LANGUAGES)
 
     @app.context_processor
