@@ -134,6 +134,20 @@ def _slot_in_window(slot: int, starts_at, ends_at) -> bool:
     return begin + datetime.timedelta(seconds=SLOT_SECONDS) > opens and begin <= closes
 
 
+def _in_time(number: int, starts_at, ends_at, now, max_age: int) -> Verdict:
+    """The time rules of a signed slot: inside the window (else NOT_OPEN or CLOSED), not a slot that
+    has not begun (INVALID), and at most `max_age` slots old (else EXPIRED)."""
+    state = window_state(starts_at, ends_at, now)
+    if state is not Verdict.OK:
+        return state
+    current = slot_at(now)
+    if number > current:
+        return Verdict.INVALID
+    if number < current - max_age:
+        return Verdict.EXPIRED
+    return Verdict.OK
+
+
 def verify(key, session_id, slot, signature, starts_at, ends_at, now) -> Verdict:
     """Check a scanned code for this session at `now`.
 
@@ -147,14 +161,9 @@ def verify(key, session_id, slot, signature, starts_at, ends_at, now) -> Verdict
         return Verdict.INVALID
     if not _same(sign(key, session_id, number), signature):
         return Verdict.INVALID
-    state = window_state(starts_at, ends_at, now)
+    state = _in_time(number, starts_at, ends_at, now, max_age=1)
     if state is not Verdict.OK:
         return state
-    current = slot_at(now)
-    if number > current:
-        return Verdict.INVALID
-    if number < current - 1:
-        return Verdict.EXPIRED
     if not _slot_in_window(number, starts_at, ends_at):
         return Verdict.NOT_OPEN
     return Verdict.OK
@@ -170,15 +179,7 @@ def verify_ticket(key, session_id, client_id, slot, ticket, starts_at, ends_at, 
     number = parse_slot(slot)
     if number is None or not _same(sign_ticket(key, session_id, client_id, number), ticket):
         return Verdict.INVALID
-    state = window_state(starts_at, ends_at, now)
-    if state is not Verdict.OK:
-        return state
-    current = slot_at(now)
-    if number > current:
-        return Verdict.INVALID
-    if number < current - TICKET_SLOTS:
-        return Verdict.EXPIRED
-    return Verdict.OK
+    return _in_time(number, starts_at, ends_at, now, max_age=TICKET_SLOTS)
 
 
 def session_hours(starts_at: datetime.datetime, ends_at: datetime.datetime) -> Decimal:

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 from .audit import record
+from .domain import steps as step_rules
 from .domain.hours import LANGUAGE_CATEGORIES
 from .domain.pip import PipDraft, PipVersionFacts, validate_pip
 from .domain.steps import StepStatus
@@ -87,6 +88,19 @@ def add_pip_version(client, form: dict, actor, today: datetime.date, rules) -> P
         record(actor, "pip.adopted", pip, before=_pip_snapshot(previous[-1]) if previous else None,
                after=_pip_snapshot(pip), client=client)
     return pip
+
+
+def timeline(client) -> list[dict]:
+    """The gemeente's steps with this client's status, in order (one query); "updated_by" is the id
+    of the user who marked the step last."""
+    stored = {s.code: s for s in Step.select().where(Step.client == client.id)}
+    out = []
+    for step in step_rules.steps_for(client.gemeente.settings or {}):
+        row = stored.get(step.code)
+        out.append({"code": step.code, "responsible": step.responsible,
+                    "status": row.status if row else "TODO", "date": row.date if row else None,
+                    "note": row.note if row else None, "updated_by": row.updated_by_id if row else None})
+    return out
 
 
 def set_step(client, code: str, form: dict, actor, valid_codes) -> Step:

@@ -19,6 +19,7 @@ from peewee import JOIN, Case, fn
 
 from .domain.hours import Status, duo_bucket
 from .domain.termijn import termijn_start
+from .facts import as_date
 from .models import Client, Entry, PipVersion
 
 FORMAT = "mijnroute-duo-export/1"
@@ -233,15 +234,9 @@ def load(clients: list[Client], today: datetime.date) -> list[ClientRows]:
         for row in query:
             totals[row["client"]].append(HourTotal(
                 category=row["category"], in_intake=bool(row["intake"]),
-                hours=Decimal(str(row["hours"] or 0)), last_date=_as_date(row["last"])))
+                hours=Decimal(str(row["hours"] or 0)), last_date=as_date(row["last"])))
     return [ClientRows(public_id=str(c.public_id), first_dagtekening=first.get(c.id),
                        leerroute=latest_route.get(c.id),
                        dates={name: getattr(c, name) for name, *_ in DATES}, totals=totals[c.id])
             for c in clients]
 
-
-def _as_date(value):
-    """SQLite returns aggregates of date columns as text; PostgreSQL as dates."""
-    if value is None or isinstance(value, datetime.date):
-        return value
-    return datetime.date.fromisoformat(str(value)[:10])

@@ -14,8 +14,10 @@ from peewee import JOIN, SQL, Value, fn
 
 from .domain.hours import LANGUAGE_CATEGORIES, PARTICIPATION_CATEGORIES, Category, Status
 from .domain.progress import ClientFacts, ExamAttempt as ExamAttemptFacts, ExamPart as ExamPartFacts
+from .domain.progress import Summary, summarize
 from .domain.rules import Rules
 from .models import Client, Entry, EntryTotal, ExamAttempt, ExamPart, PipVersion, Verlenging
+from .web.timeutil import local_today
 
 COUNTED = (Status.SUBMITTED.value, Status.CONFIRMED.value)
 # Activity that moves MAP forward: workshops, practice and the participation that counts as practice.
@@ -81,6 +83,32 @@ def load_files(clients: list[Client], today: datetime.date, rules: Rules) -> dic
     return _load(clients, today, rules, rows=True)
 
 
+@dataclass(frozen=True)
+class ClientSummary:
+    """One client's summary with what it was worked out from: the file, the gemeente's today and rules."""
+
+    summary: Summary
+    file: ClientFile
+    today: datetime.date
+    rules: Rules
+
+    @property
+    def facts(self) -> ClientFacts:
+        return self.file.facts
+
+
+def client_summary(client: Client, rows: bool = False) -> ClientSummary:
+    """The summary of one client today (in the gemeente's zone) under the gemeente's rules.
+
+    With `rows` the file also holds the PIP versions, verlengingen and exam rows (load_files), for
+    pages that show them; without, only the facts (load_facts).
+    """
+    rules = rules_for(client.gemeente)
+    today = local_today(client.gemeente)
+    file = _load([client], today, rules, rows=rows)[client.id]
+    return ClientSummary(summarize(file.facts, rules), file, today, rules)
+
+
 class _Pip:
     """The columns of a PIP version the facts need (the tuple path)."""
 
@@ -123,7 +151,7 @@ def _load(clients: list[Client], today: datetime.date, rules: Rules, rows: bool)
         else:
             for cid, einddatum in (Verlenging.select(Verlenging.client, fn.MAX(Verlenging.einddatum))
                                    .where(ids_in(Verlenging.client, ids)).group_by(Verlenging.client).tuples()):
-                extended[cid] = _as_date(einddatum)
+                extended[cid] = as_date(einddatum)
 
         # The hours come from the totals the database keeps beside the entries (tracker.counters):
         # a few rows per person whatever their number of entries. Only the recent part (the pace
@@ -150,7 +178,7 @@ def _load(clients: list[Client], today: datetime.date, rules: Rules, rows: bool)
                     recent[cid][category] += _decimal(hours)
                 continue
             cat = category + INTAKE_SUFFIX if intake and category in LANGUAGE else category
-            last = _as_date(last)
+            last = as_date(last)
             if last is not None:
                 previous = last_entry.get(cid)
                 if previous is None or last > previous:
@@ -189,7 +217,7 @@ def _load(clients: list[Client], today: datetime.date, rules: Rules, rows: bool)
             for pid, cid, code, niveau, used, aid, exam_date, result, attempt_niveau, free in query:
                 parts[cid][pid] = (code, niveau, used)
                 if aid is not None:
-                    attempts[pid].append(ExamAttemptFacts(exam_date=_as_date(exam_date), result=result,
+                    attempts[pid].append(ExamAttemptFacts(exam_date=as_date(exam_date), result=result,
                                                           niveau=attempt_niveau, counts_as_free=bool(free)))
 
     files = {}
@@ -239,7 +267,7 @@ def _decimal(value) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def _as_date(value):
+def as_date(value):
     """SQLite returns aggregates of date columns as text; PostgreSQL as dates."""
     if value is None or isinstance(value, datetime.date):
         return value

@@ -7,7 +7,7 @@ from flask_babel import force_locale
 
 from ..domain.reminders import quiet_until, send_now
 from ..extensions import db
-from ..models import Message, PushSubscription, utcnow
+from ..models import Message, PushSubscription, User, utcnow
 from ..web.timeutil import zone
 from . import outbox
 from .push import PushJob, payload
@@ -45,7 +45,8 @@ def dispatch_once(pusher, now: datetime.datetime | None = None, batch: int = 200
             outcomes[row.id] = ("skipped", None, "turned off")
             continue
         tz = zone(user.gemeente)
-        start, end = _clock(user.quiet_start, "21:00"), _clock(user.quiet_end, "08:00")
+        start = _clock(user.quiet_start, User.quiet_start.default)
+        end = _clock(user.quiet_end, User.quiet_end.default)
         event_at = row.params.get("event_at")
         event_at = datetime.datetime.fromisoformat(event_at) if event_at else None
         if event_at is not None and event_at <= now:

@@ -13,10 +13,9 @@ from markupsafe import Markup
 from .. import audit, security
 from ..extensions import limiter
 from ..models import User
-from .access import allow
+from .access import STAFF, allow
 
 bp = Blueprint("account", __name__, url_prefix="/settings")
-STAFF = ("contactpersoon", "admin")
 RECOVERY_CODES = 10
 
 

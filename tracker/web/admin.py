@@ -1,4 +1,5 @@
-"""The gemeente admin: contactpersonen, reassigning clients, settings, anonymous totals and the audit log."""
+"""The gemeente admin: contactpersonen, reassigning clients, settings and the audit log (the anonymous
+totals are on the monitoring page, tracker.web.monitoring)."""
 import datetime
 import uuid
 from zoneinfo import available_timezones
@@ -10,15 +11,13 @@ from peewee import JOIN, fn
 
 from .. import accounts
 from ..audit import record
-from ..domain.progress import summarize
-from ..facts import load_facts, rules_for
 from ..models import AuditLog, Client, Gemeente, User
-from ..validation import FieldErrors, clean
+from ..validation import FieldErrors, clean, parse_date
 from .access import allow, gemeente_user
 from .auth import issue_activation_code
 from .contactpersoon import _show_code
 from .labels import error_text
-from .timeutil import local_to_utc, local_today
+from .timeutil import local_to_utc
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -31,7 +30,6 @@ SETTINGS = (
     ("label_Z", "text"),
     ("contactpersoon_label", "text"),
 )
-SMALL_COUNT = 5
 
 
 @bp.route("/staff", methods=["GET", "POST"])
@@ -158,31 +156,8 @@ def settings():
 @bp.get("/totals")
 @allow("admin")
 def totals():
-    """Anonymous totals: clients per route and risk level; counts under 5 are hidden."""
-    gemeente = current_user.gemeente
-    rules = rules_for(gemeente)
-    clients = list(Client.select().where(Client.gemeente == gemeente.id))
-    facts = load_facts(clients, local_today(gemeente), rules)
-    per_route, per_risk = {}, {}
-    for fact in facts.values():
-        summary = summarize(fact, rules)
-        per_route[fact.leerroute or "none"] = per_route.get(fact.leerroute or "none", 0) + 1
-        level = "done" if summary.fulfilled else summary.risk.level
-        per_risk[level] = per_risk.get(level, 0) + 1
-    return render_template("admin/totals.html", total=len(clients), per_route=suppress(per_route),
-                           per_risk=suppress(per_risk), small=SMALL_COUNT)
-
-
-def suppress(counts: dict[str, int]) -> dict[str, int | None]:
-    """Hide counts from 1 to 4 (None). When exactly one is hidden, the total would give it away,
-    so the next smallest count is hidden too."""
-    out = {k: (None if 0 < v < SMALL_COUNT else v) for k, v in counts.items()}
-    hidden = [k for k, v in out.items() if v is None]
-    if len(hidden) == 1:
-        visible = sorted((v, k) for k, v in out.items() if v)
-        if visible:
-            out[visible[0][1]] = None
-    return out
+    """The old totals page: the anonymous totals are on the monitoring page now; this links there."""
+    return render_template("admin/totals.html")
 
 
 AUDIT_PAGE = 50
@@ -225,16 +200,14 @@ def audit():
             query = query.where((AuditLog.client == client.id) | about if client else about)
     dates = {}
     for key in ("date_from", "date_to"):
-        raw = (args.get(key) or "").strip()
-        if raw:
-            try:
-                dates[key] = datetime.date.fromisoformat(raw)
-            except ValueError:
-                errors[key] = error_text("invalid")
-            else:
-                if not 1900 <= dates[key].year <= 2999:  # 9999-12-31 + 1 day would overflow (a 500)
-                    errors[key] = error_text("invalid")
-                    del dates[key]
+        codes = {}
+        day = parse_date((args.get(key) or "").strip(), key, codes, required=False)
+        if day and not 1900 <= day.year <= 2999:  # 9999-12-31 + 1 day would overflow (a 500)
+            codes[key] = "invalid"
+        if codes:
+            errors[key] = error_text(codes[key])
+        elif day:
+            dates[key] = day
     if "date_from" in dates:
         start = datetime.datetime.combine(dates["date_from"], datetime.time())
         query = query.where(AuditLog.created_at >= local_to_utc(gemeente, start))

@@ -12,7 +12,7 @@ from .. import casework
 from .. import entries as entry_store
 from ..domain.hours import Status
 from ..domain.progress import summarize
-from ..facts import load_facts, pip_versions, rules_for
+from ..facts import client_summary, load_facts, rules_for
 from ..models import Appointment, Client, Entry, PushSubscription, User, utcnow
 from ..notify import vapid
 from ..validation import FieldErrors
@@ -90,10 +90,7 @@ def csrf_token():
 @allow("statushouder")
 def my_progress():
     """Own progress summary."""
-    client = own_client()
-    rules = rules_for(client.gemeente)
-    facts = load_facts([client], local_today(client.gemeente), rules)[client.id]
-    return jsonify(summary_json(summarize(facts, rules)))
+    return jsonify(summary_json(client_summary(own_client()).summary))
 
 
 @bp.get("/me/entries")
@@ -176,11 +173,10 @@ def clients():
 def client(client_id):
     """One client of the caller's gemeente, with the PIP versions."""
     found = staff_client(client_id)
-    rules = rules_for(found.gemeente)
-    facts = load_facts([found], local_today(found.gemeente), rules)[found.id]
+    view = client_summary(found, rows=True)
     pending = Entry.select().where(Entry.client == found.id, Entry.status == Status.SUBMITTED.value).count()
-    body = _client_json(found, summarize(facts, rules), pending)
-    body["pip"] = [pip_json(p) for p in pip_versions([found.id]).get(found.id, [])]
+    body = _client_json(found, view.summary, pending)
+    body["pip"] = [pip_json(p) for p in view.file.pips]
     return jsonify(body)
 
 

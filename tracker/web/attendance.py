@@ -11,7 +11,6 @@ import uuid
 import segno
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from peewee import IntegrityError
@@ -22,22 +21,14 @@ from ..domain.hours import Status
 from ..extensions import db
 from ..models import AuditLog, Client, Entry, GroupSession, User, utcnow
 from .access import allow, own_client, parse_uuid
-from .labels import error_text
+from .labels import ATTENDANCE_REFUSED, error_text
 from .timeutil import utc_to_local
 
 bp = Blueprint("attendance", __name__)
 
-# What a statushouder reads when a code is refused, and the status code that goes with it.
-REFUSED = {
-    codes.Verdict.INVALID: (400, _l("This code is not valid for this session. Scan the code on the trainer's "
-                                    "screen again.")),
-    codes.Verdict.EXPIRED: (410, _l("This code has expired. The code on the screen changes every 30 seconds. "
-                                    "Scan the code on the screen again.")),
-    codes.Verdict.NOT_OPEN: (400, _l("You cannot sign in for this session yet. This is possible from 15 minutes "
-                                     "before the start.")),
-    codes.Verdict.CLOSED: (410, _l("This session has ended, so you cannot sign in with a code any more. Were you "
-                                   "there? Tell your contactpersoon.")),
-}
+# The status code of each refusal; the words are in labels.ATTENDANCE_REFUSED.
+REFUSED_STATUS = {codes.Verdict.INVALID: 400, codes.Verdict.EXPIRED: 410, codes.Verdict.NOT_OPEN: 400,
+                  codes.Verdict.CLOSED: 410}
 # How many different attendance UUIDs one person can have for one session (each removal uses one up).
 MAX_ATTEMPTS = 50
 
@@ -109,6 +100,24 @@ def _confirm_existing(entry: Entry, decided_by) -> bool:
     return bool(Entry.update(status=Status.CONFIRMED.value, decided_by=decided_by, decided_at=now, updated_at=now,
                              rejection_code=None, rejection_reason=None)
                 .where(Entry.id == entry.id, Entry.status == entry.status).execute())
+
+
+def _put_on_list(session: GroupSession, client: Client, existing: Entry | None, decided_by,
+                 action: str) -> Entry | None:
+    """Confirm the person's waiting claim, or create a confirmed entry; audited as `action` (by the
+    logged-in user) when something changed. None when the claim changed meanwhile."""
+    with db.atomic():
+        if existing is not None:
+            before = _snapshot(existing, session)
+            if not _confirm_existing(existing, decided_by):
+                return None
+            entry, created = Entry.get_by_id(existing.id), True
+        else:
+            before = None
+            entry, created = _new_confirmed(session, client, current_user, decided_by)
+        if created:
+            record(current_user, action, entry, before=before, after=_snapshot(entry, session), client=client)
+    return entry
 
 
 # ---------------------------------------------------------------------------------------------
@@ -237,19 +246,9 @@ def add(session_id):
     if existing is not None and existing.status == Status.CONFIRMED.value:
         flash(_("%(name)s is already on the list.", name=name), "success")
         return redirect(url_for(".trainer", session_id=session.public_id))
-    with db.atomic():
-        if existing is not None:
-            before = _snapshot(existing, session)
-            if not _confirm_existing(existing, current_user):
-                flash(error_text("changed_meanwhile"), "error")
-                return redirect(url_for(".trainer", session_id=session.public_id))
-            entry, created = Entry.get_by_id(existing.id), True
-        else:
-            before = None
-            entry, created = _new_confirmed(session, client, current_user, current_user)
-        if created:
-            record(current_user, "attendance.added", entry, before=before, after=_snapshot(entry, session),
-                   client=client)
+    if _put_on_list(session, client, existing, current_user, "attendance.added") is None:
+        flash(error_text("changed_meanwhile"), "error")
+        return redirect(url_for(".trainer", session_id=session.public_id))
     flash(_("%(name)s is added to the list.", name=name), "success")
     return redirect(url_for(".trainer", session_id=session.public_id))
 
@@ -258,10 +257,10 @@ def add(session_id):
 # The statushouder's side
 # ---------------------------------------------------------------------------------------------
 
-def _refused(session: GroupSession, verdict: codes.Verdict):
-    status, message = REFUSED[verdict]
+def _refused(session: GroupSession, verdict: str, status: int):
     return _no_store(current_app.make_response((render_template(
-        "attendance/refused.html", session=session, message=str(message), verdict=verdict.value), status)))
+        "attendance/refused.html", session=session, message=str(ATTENDANCE_REFUSED[verdict]), verdict=verdict),
+        status)))
 
 
 @bp.route("/attend/<session_id>/<slot>/<signature>", methods=["GET", "POST"])
@@ -283,15 +282,13 @@ def attend(session_id, slot, signature):
         if ticket_verdict is codes.Verdict.OK:
             verdict = ticket_verdict
     if verdict is not codes.Verdict.OK:
-        return _refused(session, verdict)
+        return _refused(session, verdict.value, REFUSED_STATUS[verdict])
 
     existing = _current_attendance(session, client)
     if existing is not None and existing.status == Status.CONFIRMED.value:
         return _done(session, existing)
     if existing is None and _removed_by_trainer(session, client):
-        return _no_store(current_app.make_response((render_template(
-            "attendance/refused.html", session=session, verdict="removed",
-            message=_("The trainer took you off the list of this session. Please talk to the trainer.")), 409)))
+        return _refused(session, "removed", 409)
 
     if request.method == "GET":
         ticket = codes.sign_ticket(_key(), session.public_id, client.public_id, codes.parse_slot(slot))
@@ -299,20 +296,10 @@ def attend(session_id, slot, signature):
             "attendance/confirm.html", session=session, ticket=ticket,
             action=url_for(".attend", session_id=session.public_id, slot=slot, signature=signature))))
 
-    decided_by = session.created_by_id
-    with db.atomic():
-        if existing is not None:
-            before = _snapshot(existing, session)
-            if not _confirm_existing(existing, decided_by):
-                flash(error_text("changed_meanwhile"), "error")
-                return redirect(url_for("statushouder.logbook"))
-            entry, created = Entry.get_by_id(existing.id), True
-        else:
-            before = None
-            entry, created = _new_confirmed(session, client, current_user, decided_by)
-        if created:
-            record(current_user, "entry.confirmed_by_qr", entry, before=before, after=_snapshot(entry, session),
-                   client=client)
+    entry = _put_on_list(session, client, existing, session.created_by_id, "entry.confirmed_by_qr")
+    if entry is None:
+        flash(error_text("changed_meanwhile"), "error")
+        return redirect(url_for("statushouder.logbook"))
     flash(_("You are on the list of %(title)s. Your attendance is confirmed.", title=session.title), "success")
     return redirect(url_for("statushouder.logbook", _anchor=f"e-{entry.public_id}"))
 

@@ -54,14 +54,25 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-def _start_session(user: User) -> None:
-    # Clearing first drops anything planted before login (session fixation), incl. the old CSRF token.
+def _fresh_session() -> None:
+    """Drop anything planted before login (session fixation), incl. the old CSRF token; keep the language."""
     lang = session.get("lang")
     session.clear()
-    login_user(user)
-    session.permanent = True
     if lang:
         session["lang"] = lang
+
+
+def _failed_attempt(user: User, now) -> None:
+    """Count a wrong password or code; repeated failures lock the account for a while."""
+    user.failed_logins += 1
+    user.locked_until = security.lockout_until(user.failed_logins, now)
+    user.save()
+
+
+def _start_session(user: User) -> None:
+    _fresh_session()
+    login_user(user)
+    session.permanent = True
     user.last_login_at = utcnow()
     user.failed_logins = 0
     user.locked_until = None
@@ -89,19 +100,14 @@ def login():
         elif user and user.active and security.verify_password(user.password_hash, form.password.data):
             if user.totp_secret:
                 # Second step: the password alone is not enough for this account.
-                lang = session.get("lang")
-                session.clear()
+                _fresh_session()
                 session.update({"2fa_user": str(user.public_id), "2fa_next": _safe_next(form.next.data) or ""})
-                if lang:
-                    session["lang"] = lang
                 return redirect(url_for("auth.second_factor"))
             _start_session(user)
             return redirect(_safe_next(form.next.data) or home_for(user))
         else:
             if user:
-                user.failed_logins += 1
-                user.locked_until = security.lockout_until(user.failed_logins, now)
-                user.save()
+                _failed_attempt(user, now)
             error = _("The username or password is not right.")
     return render_template("auth/login.html", form=form, error=error)
 
@@ -127,9 +133,7 @@ def second_factor():
             _start_session(User.get_by_id(user.id))
             return redirect(target or home_for(user))
         else:
-            user.failed_logins += 1
-            user.locked_until = security.lockout_until(user.failed_logins, now)
-            user.save()
+            _failed_attempt(user, now)
             error = _("This code is not right. Try again, or use one of your recovery codes.")
     return render_template("auth/second_factor.html", error=error), (400 if error else 200)
 

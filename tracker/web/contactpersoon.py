@@ -17,14 +17,13 @@ from ..audit import record
 from ..domain import steps as step_rules
 from ..domain.hours import Category, Status
 from ..domain.progress import summarize
-from ..facts import load_facts, load_files, rules_for
+from ..facts import client_summary, load_facts, rules_for
 from ..models import (Appointment, AuditLog, Client, Entry, ExamAttempt, ExamPart, GroupSession, Placement,
-                      SupervisorRequest, User, Verlenging, utcnow)
+                      SupervisorRequest, User, utcnow)
 from ..validation import FieldErrors, clean
 from .access import allow, parse_uuid, staff_client
 from .auth import issue_activation_code
-from .labels import APPOINTMENT, ERROR, REJECTION_REASON, error_text
-from .statushouder import timeline
+from .labels import APPOINTMENT, REJECTION_REASON, error_text
 from .timeutil import local_to_utc, local_today
 
 bp = Blueprint("contactpersoon", __name__, url_prefix="/staff")
@@ -122,9 +121,8 @@ def new_code(client_id):
 
 
 def _detail_context(client):
-    rules = rules_for(client.gemeente)
-    today = local_today(client.gemeente)
-    file = load_files([client], today, rules)[client.id]
+    view = client_summary(client, rows=True)
+    file = view.file
     entries = list(Entry.select().where(Entry.client == client.id, Entry.status != Status.WITHDRAWN.value)
                    .order_by(Entry.entry_date.desc(), Entry.id.desc()).limit(100))
     contactpersonen = list(User.select().where(User.gemeente == client.gemeente_id, User.role == "contactpersoon",
@@ -134,8 +132,8 @@ def _detail_context(client):
     if client.contactpersoon_id in by_id:
         client.contactpersoon = by_id[client.contactpersoon_id]
     return {
-        "client": client, "facts": file.facts, "summary": summarize(file.facts, rules), "today": today,
-        "versions": file.pips, "timeline": timeline(client), "entries": entries,
+        "client": client, "facts": file.facts, "summary": view.summary, "today": view.today,
+        "versions": file.pips, "timeline": casework.timeline(client), "entries": entries,
         "parts": file.parts, "attempts": file.attempts, "verlengingen": file.verlengingen,
         "appointments": list(Appointment.select().where(Appointment.client == client.id)
                              .order_by(Appointment.starts_at.desc()).limit(30)),
@@ -218,9 +216,10 @@ def save_exam_result(client_id, attempt_id):
 def save_dates(client_id):
     """PVT signed, MAP and Z-route final talks, taalschakeltraject finished."""
     def action(client):
-        facts = load_facts([client], local_today(client.gemeente), rules_for(client.gemeente))[client.id]
-        start = facts.first_dagtekening + datetime.timedelta(days=1) if facts.first_dagtekening else None
-        casework.set_client_dates(client, request.form, current_user, local_today(client.gemeente), start)
+        view = client_summary(client)
+        first = view.facts.first_dagtekening
+        start = first + datetime.timedelta(days=1) if first else None
+        casework.set_client_dates(client, request.form, current_user, view.today, start)
     return _client_action(client_id, "dates", action, _("The dates are saved."))
 
 
@@ -229,10 +228,10 @@ def save_dates(client_id):
 def save_verlenging(client_id):
     """Record a verlenging decided by DUO."""
     def action(client):
-        summary = summarize(load_facts([client], local_today(client.gemeente), rules_for(client.gemeente))[client.id],
-                            rules_for(client.gemeente))
-        casework.add_verlenging(client, request.form, current_user, summary.termijn.end if summary.termijn else None,
-                                today=local_today(client.gemeente))
+        view = client_summary(client)
+        termijn = view.summary.termijn
+        casework.add_verlenging(client, request.form, current_user, termijn.end if termijn else None,
+                                today=view.today)
     return _client_action(client_id, "verlenging", action, _("The extension is saved."))
 
 

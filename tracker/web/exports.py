@@ -5,7 +5,6 @@ import json
 import secrets
 
 from flask import Blueprint, current_app, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import client_import, duo_export
@@ -15,63 +14,13 @@ from ..facts import rules_for
 from ..models import Client, User
 from .access import allow, staff_client
 from .auth import issue_activation_code
-from .labels import ERROR, error_text
+from .labels import DUO_COUNTER, DUO_DATE, IMPORT_COLUMN, IMPORT_FILE_ERROR, error_text
 from .timeutil import local_today
 
 bp = Blueprint("exports", __name__)
 
-COUNTER = {
-    "taalles_knm_brede_intake": _l("Dutch and KNM lessons during the brede intake"),
-    "participatie_activiteiten": _l("Participation activities (Z-route, brede intake included)"),
-    "participatie_als_taalles": _l("Dutch and KNM lessons in the leerroute"),
-}
-DATE_LABEL = {
-    "datumOndertekeningPvt": _l("PVT: participation statement signed on"),
-    "datumEindgesprekMap": _l("MAP: final talk (eindgesprek) held on"),
-    "datumAfrondingZroute": _l("Z-route: final talk (eindgesprek) held on"),
-}
-# Codes of this module that labels.ERROR does not have.
-MESSAGE = {
-    "not_zroute": _l("Only for the Z-route."),
-    "unknown_contactpersoon": _l("There is no contactpersoon with this username in your gemeente."),
-    "duplicate_in_file": _l("This username is in the file more than once."),
-    "bad_date": _l("This is not a date. Write it like 2024-03-31."),
-    "unknown_language": _l("This language is not known. Use a code like nl, en, ar or ti."),
-    "too_many_values": _l("This row has more values than there are columns."),
-}
-FILE_ERROR = {
-    "required": _l("Choose a CSV file."),
-    "file_too_large": _l("The file is too large. The maximum is 1 MB."),
-    "not_utf8": _l("The file is not UTF-8 text. In Excel, save it as 'CSV UTF-8'."),
-    "empty": _l("The file is empty."),
-    "no_rows": _l("The file has a header but no clients."),
-    "too_many_rows": _l("The file has more than 2,000 clients. Split it into smaller files."),
-    "bad_csv": _l("This is not a valid CSV file."),
-    "unknown_columns": _l("The file has columns that are not known: %(columns)s."),
-    "duplicate_columns": _l("The file has columns more than once: %(columns)s."),
-    "missing_columns": _l("The file misses these columns: %(columns)s."),
-    "bad_payload": _l("The checked file could not be read again. Please choose the file again."),
-    "already_imported": _l("This file was imported already. Nothing was imported again."),
-}
 # The columns of the import file: (name, required, explanation).
-IMPORT_COLUMNS = (
-    ("name", True, _l("Full name")),
-    ("username", False, _l("Username to log in with; made from the name when empty")),
-    ("contactpersoon_username", True, _l("Username of the contactpersoon in your gemeente")),
-    ("language", True, _l("Language code, for example nl, en, ar, ti, fa_AF")),
-    ("coupled_on", True, _l("Date of coupling to the gemeente (YYYY-MM-DD)")),
-    ("duty_start", False, _l("Start of the duty to integrate (YYYY-MM-DD)")),
-    ("pip_dagtekening", False, _l("Dagtekening of the first PIP (YYYY-MM-DD)")),
-    ("leerroute", False, _l("Leerroute of the PIP: B, O or Z")),
-    ("niveau", False, _l("Level of the PIP: B1 for the B1-route, empty for the Z-route")),
-)
-
-
-def message(code: str) -> str:
-    """The text for an error code of the export or the import, in the user's language."""
-    if code in MESSAGE:
-        return str(MESSAGE[code])
-    return error_text(code) if code in ERROR else error_text("invalid")
+IMPORT_COLUMNS = tuple((name, name in client_import.REQUIRED, IMPORT_COLUMN[name]) for name in client_import.COLUMNS)
 
 
 def _download(body: str, mimetype: str, filename: str):
@@ -109,8 +58,8 @@ def client_export(client_id):
     doc, today = _client_doc(client)
     known_through = datetime.date.fromisoformat(doc["gevolgdeUren"]["bekendTot"]) - datetime.timedelta(days=1)
     return render_template("exports/client.html", client=client, doc=doc, today=today, known_through=known_through,
-                           counters=duo_export.COUNTERS, dates=duo_export.DATES, counter_labels=COUNTER,
-                           date_labels=DATE_LABEL, message=message)
+                           counters=duo_export.COUNTERS, dates=duo_export.DATES, counter_labels=DUO_COUNTER,
+                           date_labels=DUO_DATE, message=error_text)
 
 
 def _client_file(client_id, fmt: str):
@@ -144,8 +93,8 @@ def gemeente_export():
     gemeente = current_user.gemeente
     count = Client.select().where(Client.gemeente == gemeente.id).count()
     return render_template("exports/gemeente.html", count=count, today=local_today(gemeente),
-                           counters=duo_export.COUNTERS, dates=duo_export.DATES, counter_labels=COUNTER,
-                           date_labels=DATE_LABEL)
+                           counters=duo_export.COUNTERS, dates=duo_export.DATES, counter_labels=DUO_COUNTER,
+                           date_labels=DUO_DATE)
 
 
 def _gemeente_file(fmt: str):
@@ -176,7 +125,7 @@ def gemeente_csv():
 # --- client import (admin) ------------------------------------------------------------------------
 
 def _file_error(exc: FileError) -> str:
-    text = FILE_ERROR.get(exc.code, FILE_ERROR["bad_csv"])
+    text = IMPORT_FILE_ERROR.get(exc.code, IMPORT_FILE_ERROR["bad_csv"])
     return str(text) % {"columns": ", ".join(exc.columns)} if exc.columns else str(text)
 
 
@@ -185,7 +134,7 @@ def _import_page(status: int = 200, **context):
     context.setdefault("result", None)
     context.setdefault("file_error", None)
     context.setdefault("staff_names", {})
-    return render_template("exports/import.html", columns=IMPORT_COLUMNS, message=message,
+    return render_template("exports/import.html", columns=IMPORT_COLUMNS, message=error_text,
                            today=local_today(gemeente), **context), status
 
 
@@ -243,4 +192,4 @@ def import_clients():
 @allow("admin")
 def import_template():
     """An empty import file with the header row."""
-    return _download(",".join(name for name, *_ in IMPORT_COLUMNS) + "\r\n", "text/csv", "clients-import.csv")
+    return _download(",".join(client_import.COLUMNS) + "\r\n", "text/csv", "clients-import.csv")

@@ -204,6 +204,88 @@ ERROR = {
     "push_off": _l("Reminders by push are not switched on for this app yet."),
     "correction_below_zero": _l("A correction cannot take off more hours than were confirmed."),
     "username_taken": _l("This username is already used."),
+    # The DUO export and the client import (tracker.duo_export, tracker.client_import).
+    "not_zroute": _l("Only for the Z-route."),
+    "unknown_contactpersoon": _l("There is no contactpersoon with this username in your gemeente."),
+    "duplicate_in_file": _l("This username is in the file more than once."),
+    "bad_date": _l("This is not a date. Write it like 2024-03-31."),
+    "unknown_language": _l("This language is not known. Use a code like nl, en, ar or ti."),
+    "too_many_values": _l("This row has more values than there are columns."),
+    # Anonymising and erasing (tracker.privacy).
+    "confirm_mismatch": _l("Type the username exactly as it is shown here."),
+    "duty_not_ended": _l("The duty to integrate has not ended. Only do this now when the person asked for it "
+                         "(AVG art. 17): tick the box."),
+    "retention_months": _l("Fill in a whole number of months from 1 to 120."),
+    "already_anonymised": _l("This client is already anonymised."),
+}
+
+# The client import's file as a whole (tracker.client_import.FileError codes).
+IMPORT_FILE_ERROR = {
+    "required": _l("Choose a CSV file."),
+    "file_too_large": _l("The file is too large. The maximum is 1 MB."),
+    "not_utf8": _l("The file is not UTF-8 text. In Excel, save it as 'CSV UTF-8'."),
+    "empty": _l("The file is empty."),
+    "no_rows": _l("The file has a header but no clients."),
+    "too_many_rows": _l("The file has more than 2,000 clients. Split it into smaller files."),
+    "bad_csv": _l("This is not a valid CSV file."),
+    "unknown_columns": _l("The file has columns that are not known: %(columns)s."),
+    "duplicate_columns": _l("The file has columns more than once: %(columns)s."),
+    "missing_columns": _l("The file misses these columns: %(columns)s."),
+    "bad_payload": _l("The checked file could not be read again. Please choose the file again."),
+    "already_imported": _l("This file was imported already. Nothing was imported again."),
+}
+
+# What each column of the import file holds (tracker.client_import.COLUMNS).
+IMPORT_COLUMN = {
+    "name": _l("Full name"),
+    "username": _l("Username to log in with; made from the name when empty"),
+    "contactpersoon_username": _l("Username of the contactpersoon in your gemeente"),
+    "language": _l("Language code, for example nl, en, ar, ti, fa_AF"),
+    "coupled_on": _l("Date of coupling to the gemeente (YYYY-MM-DD)"),
+    "duty_start": _l("Start of the duty to integrate (YYYY-MM-DD)"),
+    "pip_dagtekening": _l("Dagtekening of the first PIP (YYYY-MM-DD)"),
+    "leerroute": _l("Leerroute of the PIP: B, O or Z"),
+    "niveau": _l("Level of the PIP: B1 for the B1-route, empty for the Z-route"),
+}
+
+# DUO's hour counters and dates in the export (tracker.duo_export.COUNTERS and DATES).
+DUO_COUNTER = {
+    "taalles_knm_brede_intake": _l("Dutch and KNM lessons during the brede intake"),
+    "participatie_activiteiten": _l("Participation activities (Z-route, brede intake included)"),
+    "participatie_als_taalles": _l("Dutch and KNM lessons in the leerroute"),
+}
+DUO_DATE = {
+    "datumOndertekeningPvt": _l("PVT: participation statement signed on"),
+    "datumEindgesprekMap": _l("MAP: final talk (eindgesprek) held on"),
+    "datumAfrondingZroute": _l("Z-route: final talk (eindgesprek) held on"),
+}
+
+# The groups of hour categories on the monitoring page (tracker.monitoring.CATEGORY_GROUPS).
+CATEGORY_GROUP = {
+    "language": _l("Lessons (Dutch, KNM, reading and writing)"),
+    "participation": _l("Participation"),
+    "map": _l("MAP"),
+    "pvt": _l("PVT"),
+    "self_study": _l("Self-study"),
+}
+
+# Why a scanned attendance code is refused (tracker.attendance.Verdict values), and "removed": the
+# trainer took the person off the list.
+ATTENDANCE_REFUSED = {
+    "invalid": _l("This code is not valid for this session. Scan the code on the trainer's screen again."),
+    "expired": _l("This code has expired. The code on the screen changes every 30 seconds. "
+                  "Scan the code on the screen again."),
+    "not_open": _l("You cannot sign in for this session yet. This is possible from 15 minutes before the start."),
+    "closed": _l("This session has ended, so you cannot sign in with a code any more. Were you "
+                 "there? Tell your contactpersoon."),
+    "removed": _l("The trainer took you off the list of this session. Please talk to the trainer."),
+}
+
+# Choosing entries for a supervisor's link (tracker.supervision.create_request); "too_many" takes num.
+SUPERVISOR_ENTRY_ERROR = {
+    "required": _l("Choose at least one entry."),
+    "too_many": _l("Choose at most %(num)d entries for one link."),
+    "invalid": _l("One of the chosen entries cannot be sent. Please look again."),
 }
 
 

@@ -9,18 +9,16 @@ from decimal import Decimal
 from flask import Blueprint, render_template
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from peewee import JOIN
 
 from .. import charts
 from .. import monitoring as report_rules
 from ..audit import record
-from ..domain import steps as step_rules
-from ..domain.progress import summarize
-from ..facts import load_files, rules_for
+from ..casework import timeline
+from ..facts import client_summary, rules_for
 from ..i18n import text_direction
-from ..models import (Appointment, AuditLog, Entry, GroupSession, Placement, Step, SupervisorRequest, User)
+from ..models import Appointment, AuditLog, Entry, GroupSession, Placement, SupervisorRequest, User
 from . import labels
 from .access import allow, staff_client
 from .templating import hours as format_hours
@@ -28,13 +26,6 @@ from .timeutil import local_today
 
 bp = Blueprint("monitoring", __name__)
 
-CATEGORY_GROUP = {
-    "language": _l("Lessons (Dutch, KNM, reading and writing)"),
-    "participation": _l("Participation"),
-    "map": _l("MAP"),
-    "pvt": _l("PVT"),
-    "self_study": _l("Self-study"),
-}
 ROUTE_COLOURS = {"B": charts.PRIMARY, "O": charts.OK, "Z": charts.WARN, "none": charts.MUTED}
 LEVEL_COLOURS = {"ok": charts.OK, "attention": charts.WARN, "high": charts.ERROR, "done": charts.PRIMARY}
 # The CSV spells a hidden number the way statistics offices do: "<5" for a small count, "x" for
@@ -94,7 +85,7 @@ def _tables(report) -> list[Table]:
               [("clients", _("Clients with a PIP"), "count"), ("percent", _("PIP in time (%)"), "percent")],
               [("pip", _("First PIP"), {"clients": report.pip_clients, "percent": report.pip_in_time})]),
         Table("hours", _("Confirmed hours per month"), _("Month"),
-              [(g, str(CATEGORY_GROUP[g]), "hours") for g in groups] + [(total, _("Total"), "hours")],
+              [(g, str(labels.CATEGORY_GROUP[g]), "hours") for g in groups] + [(total, _("Total"), "hours")],
               [(m, _month_label(m), {g: report.hours[(m, g)] for g in (*groups, total)}) for m in report.months]
               + [(total, _("Total"), {g: report.hours[(total, g)] for g in (*groups, total)})]),
         Table("exams", _("Exam results per part"), _("Part"),
@@ -162,7 +153,7 @@ def _charts(report, tables) -> dict:
     stage_bars = [charts.StackedBar(label, {r: cells[r].shown for r in report_rules.ROUTES}, cells[total].shown,
                                     page_text(cells[total], "count"))
                   for key, label, cells in by_key["stages"].rows if key != total]
-    group_series = [charts.Series(g, str(CATEGORY_GROUP[g]), colour)
+    group_series = [charts.Series(g, str(labels.CATEGORY_GROUP[g]), colour)
                     for g, colour in zip(report_rules.CATEGORY_GROUPS, charts.SERIES)]
     month_bars = [charts.StackedBar(label, {g.key: cells[g.key].shown for g in group_series}, cells[total].shown,
                                     page_text(cells[total], "hours"))
@@ -232,11 +223,8 @@ def dossier(client_id):
     """Everything about one client on one printable page: plan versions, steps, hours with who
     confirmed them, sessions, appointments, exams, verlengingen and the audit trail."""
     client = staff_client(client_id)
-    gemeente = client.gemeente
-    rules = rules_for(gemeente)
-    today = local_today(gemeente)
-    file = load_files([client], today, rules)[client.id]
-    summary = summarize(file.facts, rules)
+    view = client_summary(client, rows=True)
+    file = view.file
     Decider = User.alias()
     entries = list(Entry.select(Entry, Decider, GroupSession, SupervisorRequest, Placement)
                    .join(Decider, JOIN.LEFT_OUTER, on=(Entry.decided_by == Decider.id), attr="decider")
@@ -257,25 +245,20 @@ def dossier(client_id):
                  .where(AuditLog.client == client.id, AuditLog.action.not_in(VIEW_ACTIONS))
                  .order_by(AuditLog.created_at, AuditLog.id))
     views = AuditLog.select().where(AuditLog.client == client.id, AuditLog.action.in_(VIEW_ACTIONS)).count()
-    stored = {s.code: s for s in Step.select().where(Step.client == client.id)}
-    steps = [{"code": d.code, "status": stored[d.code].status if d.code in stored else "TODO",
-              "date": stored[d.code].date if d.code in stored else None,
-              "note": stored[d.code].note if d.code in stored else None}
-             for d in step_rules.steps_for(gemeente.settings or {})]
-    step_users = {code: row.updated_by_id for code, row in stored.items()}
+    steps = timeline(client)
     user_ids = {p.created_by_id for p in file.pips} | {v.created_by_id for v in file.verlengingen}
     user_ids |= {a.created_by_id for attempts in file.attempts.values() for a in attempts}
-    user_ids |= set(step_users.values())
+    user_ids |= {step["updated_by"] for step in steps}
     if client.contactpersoon_id:
         user_ids.add(client.contactpersoon_id)
     names = dict(User.select(User.id, User.name).where(User.id.in_([i for i in user_ids if i])).tuples()) \
         if any(user_ids) else {}
     for step in steps:
-        step["by"] = names.get(step_users.get(step["code"]))
+        step["by"] = names.get(step["updated_by"])
     appointments = list(Appointment.select().where(Appointment.client == client.id).order_by(Appointment.starts_at))
     record(current_user, "client.dossier_viewed", client, client=client)
     return render_template(
-        "contactpersoon/dossier.html", client=client, facts=file.facts, summary=summary, today=today,
+        "contactpersoon/dossier.html", client=client, facts=file.facts, summary=view.summary, today=view.today,
         versions=file.pips, verlengingen=file.verlengingen, parts=file.parts, attempts=file.attempts,
         entries=entries, sessions=[e for e in entries if e.session_id], confirmed=confirmed, steps=steps,
         appointments=appointments, audit=audit, views=views, names=names, printed_by=current_user)

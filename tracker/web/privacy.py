@@ -2,7 +2,7 @@
 import uuid
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import privacy
@@ -17,18 +17,6 @@ from .timeutil import local_today, zone
 bp = Blueprint("privacy", __name__)
 
 SEARCH_LIMIT = 50
-ERRORS = {
-    "confirm_mismatch": _l("Type the username exactly as it is shown here."),
-    "duty_not_ended": _l("The duty to integrate has not ended. Only do this now when the person asked for it "
-                         "(AVG art. 17): tick the box."),
-    "retention_months": _l("Fill in a whole number of months from 1 to 120."),
-    "already_anonymised": _l("This client is already anonymised."),
-    "date_in_future": _l("This date is in the future."),
-}
-
-
-def _error(code: str) -> str:
-    return str(ERRORS[code]) if code in ERRORS else error_text(code)
 
 
 # --- everyone --------------------------------------------------------------------------------------
@@ -100,7 +88,7 @@ def admin_overview():
         elif raw.isdecimal() and 1 <= int(raw) <= privacy.MAX_RETENTION_MONTHS:  # isdigit() lets '²' reach int()
             new["retention_months"] = int(raw)
         else:
-            errors["retention_months"] = _error("retention_months")
+            errors["retention_months"] = error_text("retention_months")
         if not errors:
             before = {"retention_months": (gemeente.settings or {}).get("retention_months")}
             gemeente.settings = new
@@ -123,10 +111,11 @@ def admin_overview():
 
 def _client_page(client, errors=None, values=None, form=None, status=200):
     gemeente = client.gemeente
+    today = local_today(gemeente)
     return render_template("privacy/admin_client.html", client=client, user=client.user,
                            retention_ends=privacy.retention_ends_on(client, gemeente),
-                           retention_passed=privacy.retention_passed(client, gemeente, local_today(gemeente)),
-                           months=privacy.retention_months(gemeente), today=local_today(gemeente),
+                           retention_passed=privacy.retention_passed(client, gemeente, today),
+                           months=privacy.retention_months(gemeente), today=today,
                            errors=errors or {}, values=values or {}, form=form), status
 
 
@@ -147,7 +136,7 @@ def admin_duty_ended(client_id):
     if day and day > local_today(client.gemeente):
         errors["duty_ended_on"] = "date_in_future"
     if errors:
-        return _client_page(client, {k: _error(v) for k, v in errors.items()}, request.form.to_dict(),
+        return _client_page(client, {k: error_text(v) for k, v in errors.items()}, request.form.to_dict(),
                             "duty", 400)
     privacy.set_duty_ended(client, day, current_user._get_current_object())
     flash(_("The end of the duty is saved."), "success")
@@ -159,7 +148,7 @@ def _confirmed(client, form_name):
     try:
         privacy.check_confirmation(client, client.user, request.form.get("confirm"), request.form.get("art17") == "1")
     except FieldErrors as exc:
-        return _client_page(client, {k: _error(v) for k, v in exc.errors.items()}, request.form.to_dict(),
+        return _client_page(client, {k: error_text(v) for k, v in exc.errors.items()}, request.form.to_dict(),
                             form_name, 400)
     return None
 
@@ -174,7 +163,7 @@ def admin_anonymise(client_id):
     """Anonymise the client: names, contact details, logins and messages go; the numbers stay."""
     client = staff_client(client_id)
     if client.user.anonymised_at:
-        flash(_error("already_anonymised"), "error")
+        flash(error_text("already_anonymised"), "error")
         return redirect(url_for(".admin_client", client_id=client.public_id))
     refused = _confirmed(client, "anonymise")
     if refused:

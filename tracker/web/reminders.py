@@ -9,12 +9,11 @@ from flask_babel import force_locale, gettext as _
 from flask_login import current_user
 from ..domain.reminders import KINDS
 from ..models import Appointment, Client, ExamAttempt, ExamPart, Message, PushSubscription, User, utcnow
-from ..domain.progress import summarize
-from ..facts import load_facts, rules_for
+from ..facts import client_summary
 from ..notify.texts import render
 from .access import allow
 from .labels import APPOINTMENT, EXAM_PART
-from .timeutil import local_today, zone
+from .timeutil import zone
 
 bp = Blueprint("reminders", __name__)
 ROLES = ("statushouder", "contactpersoon", "admin")
@@ -54,8 +53,8 @@ def save_reminders():
                 prefs[kind] = False
     start, end = request.form.get("quiet_start", ""), request.form.get("quiet_end", "")
     try:
-        start = datetime.time.fromisoformat(start).strftime("%H:%M") if start else "21:00"
-        end = datetime.time.fromisoformat(end).strftime("%H:%M") if end else "08:00"
+        start = datetime.time.fromisoformat(start).strftime("%H:%M") if start else User.quiet_start.default
+        end = datetime.time.fromisoformat(end).strftime("%H:%M") if end else User.quiet_end.default
     except ValueError:
         flash(_("Fill in the times like 21:00."), "error")
         return redirect(url_for("auth.settings", _anchor="reminders"))
@@ -163,8 +162,7 @@ def calendar_feed(token):
             event.add("dtstart", attempt.exam_date)
             event.add("dtstamp", utcnow().replace(tzinfo=datetime.UTC))
             calendar.add_component(event)
-        rules = rules_for(client.gemeente)
-        summary = summarize(load_facts([client], local_today(client.gemeente), rules)[client.id], rules)
+        summary = client_summary(client).summary
         if summary.termijn:
             event = Event()
             event.add("uid", f"termijn-{client.public_id}@mijnroute")

@@ -8,11 +8,10 @@ from flask_login import current_user
 from peewee import JOIN
 
 from .. import entries as entry_store
-from ..domain import steps as step_rules
+from ..casework import timeline
 from ..domain.hours import Category, Status, editable
-from ..domain.progress import summarize
-from ..facts import load_facts, load_files, rules_for
-from ..models import Appointment, Entry, GroupSession, Step, utcnow
+from ..facts import client_summary, rules_for
+from ..models import Appointment, Entry, GroupSession, utcnow
 from ..validation import FieldErrors
 from .access import allow, own_client, parse_uuid
 from .labels import error_text
@@ -31,13 +30,6 @@ HOUR_CHOICES = ["0.5", "1", "1.5", "2", "3", "4"]
 PAGE_SIZE = 25
 
 
-def _summary(client):
-    rules = rules_for(client.gemeente)
-    today = local_today(client.gemeente)
-    facts = load_facts([client], today, rules)[client.id]
-    return summarize(facts, rules), facts, today
-
-
 def _next_appointment(client):
     return (Appointment.select().where(Appointment.client == client.id, Appointment.starts_at >= utcnow())
             .order_by(Appointment.starts_at).first())
@@ -48,12 +40,13 @@ def _next_appointment(client):
 def home():
     """Route, termijn countdown, next step, next appointment, progress per requirement."""
     client = own_client()
-    summary, facts, today = _summary(client)
+    view = client_summary(client)
+    facts = view.facts
     pending_total = sum(facts.pending_hours.values())
     confirmed_total = sum(facts.confirmed_hours.values())
-    return render_template("statushouder/home.html", client=client, summary=summary, facts=facts,
+    return render_template("statushouder/home.html", client=client, summary=view.summary, facts=facts,
                            next_appointment=_next_appointment(client), pending_total=pending_total,
-                           confirmed_total=confirmed_total, today=today)
+                           confirmed_total=confirmed_total, today=view.today)
 
 
 @bp.get("/plan")
@@ -61,10 +54,9 @@ def home():
 def plan():
     """The PIP: current version with agreements, and earlier versions."""
     client = own_client()
-    rules = rules_for(client.gemeente)
-    file = load_files([client], local_today(client.gemeente), rules)[client.id]
-    return render_template("statushouder/plan.html", client=client, versions=file.pips,
-                           summary=summarize(file.facts, rules), verlengingen=file.verlengingen)
+    view = client_summary(client, rows=True)
+    return render_template("statushouder/plan.html", client=client, versions=view.file.pips,
+                           summary=view.summary, verlengingen=view.file.verlengingen)
 
 
 @bp.get("/steps")
@@ -73,18 +65,6 @@ def steps():
     """The 8 steps as a timeline."""
     client = own_client()
     return render_template("statushouder/steps.html", client=client, timeline=timeline(client))
-
-
-def timeline(client) -> list[dict]:
-    """The gemeente's steps with this client's status, in order (one query)."""
-    stored = {s.code: s for s in Step.select().where(Step.client == client.id)}
-    out = []
-    for step in step_rules.steps_for(client.gemeente.settings or {}):
-        row = stored.get(step.code)
-        out.append({"code": step.code, "responsible": step.responsible,
-                    "status": row.status if row else "TODO", "date": row.date if row else None,
-                    "note": row.note if row else None})
-    return out
 
 
 def _entry_form_data(form) -> entry_store.EntryInput:
@@ -246,14 +226,11 @@ def resubmit_entry(entry_id):
 def exam():
     """Exam parts with status, attempts left, and how and when to register at DUO."""
     client = own_client()
-    rules = rules_for(client.gemeente)
-    today = local_today(client.gemeente)
-    file = load_files([client], today, rules)[client.id]
-    summary = summarize(file.facts, rules)
-    parts, attempts = file.parts, file.attempts
+    view = client_summary(client, rows=True)
+    summary = view.summary
     exam_requirements = [r for r in summary.requirements if r.kind == "exam"]
-    return render_template("statushouder/exam.html", client=client, summary=summary, parts=parts,
-                           attempts=attempts, exam_requirements=exam_requirements, today=today)
+    return render_template("statushouder/exam.html", client=client, summary=summary, parts=view.file.parts,
+                           attempts=view.file.attempts, exam_requirements=exam_requirements, today=view.today)
 
 
 @bp.get("/appointments")

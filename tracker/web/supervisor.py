@@ -18,7 +18,7 @@ from .. import supervision
 from ..models import utcnow
 from ..validation import FieldErrors
 from .access import allow, own_client, parse_uuid
-from .labels import CATEGORY, error_text
+from .labels import CATEGORY, SUPERVISOR_ENTRY_ERROR, error_text
 
 bp = Blueprint("supervisor", __name__)
 
@@ -66,11 +66,9 @@ def _own_placement(client, placement_id):
     return placement
 
 
-ENTRY_ERRORS = {
-    "required": lambda: _("Choose at least one entry."),
-    "too_many": lambda: _("Choose at most %(num)d entries for one link.", num=supervision.MAX_ENTRIES),
-    "invalid": lambda: _("One of the chosen entries cannot be sent. Please look again."),
-}
+def _entry_error(code: str) -> str:
+    text = SUPERVISOR_ENTRY_ERROR.get(code, SUPERVISOR_ENTRY_ERROR["invalid"])
+    return str(text) % {"num": supervision.MAX_ENTRIES} if code == "too_many" else str(text)
 
 
 @bp.route("/me/placements/<placement_id>/request", methods=["GET", "POST"])
@@ -86,7 +84,7 @@ def new_request(placement_id):
             req, token, entries = supervision.create_request(client, placement, request.form.getlist("entry"),
                                                              current_user)
         except FieldErrors as exc:
-            errors = {f: ENTRY_ERRORS.get(c, ENTRY_ERRORS["invalid"])() for f, c in exc.errors.items()}
+            errors = {f: _entry_error(c) for f, c in exc.errors.items()}
         else:
             return _no_store(current_app.make_response(_link_page(client, placement, req, token, entries)))
     entries = list(supervision.open_entries(client, placement.category).limit(200))
