@@ -9,6 +9,7 @@ from flask import abort, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from ..models import Client, Gemeente, User
+from ..prepared import Prepared
 
 PUBLIC = frozenset({"public"})
 SETUP_ENDPOINTS = {"account.two_factor", "auth.logout", "auth.set_language"}
@@ -58,10 +59,17 @@ def parse_uuid(value: str) -> uuid.UUID:
         abort(404)
 
 
+# Asked on every statushouder page and every client page: made once (tracker.prepared).
+_own_client = Prepared(lambda user_id: Client.select(Client, Gemeente).join(Gemeente)
+                       .where(Client.user == user_id).limit(1))
+_staff_client = Prepared(lambda public_id, gemeente_id: Client.select(Client, User)
+                         .join(User, on=(Client.user == User.id))
+                         .where(Client.public_id == public_id, Client.gemeente == gemeente_id).limit(1))
+
+
 def own_client() -> Client:
     """The logged-in statushouder's own file."""
-    client = (Client.select(Client, Gemeente).join(Gemeente)
-              .where(Client.user == current_user.id).get_or_none())
+    client = _own_client.first(user_id=current_user.id)
     if client is None:
         abort(404)
     # The logged-in user is this client's user: reuse it instead of loading it again.
@@ -71,11 +79,7 @@ def own_client() -> Client:
 
 def staff_client(public_id: str) -> Client:
     """A client of the caller's gemeente, by public id; another gemeente's client is a 404."""
-    client = (Client.select(Client, User)
-              .join(User, on=(Client.user == User.id))
-              .where(Client.public_id == parse_uuid(public_id),
-                     Client.gemeente == current_user.gemeente_id)
-              .get_or_none())
+    client = _staff_client.first(public_id=parse_uuid(public_id), gemeente_id=current_user.gemeente_id)
     if client is None:
         abort(404)
     client.gemeente = current_user.gemeente

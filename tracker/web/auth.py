@@ -10,12 +10,11 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from flask_babel import lazy_gettext as _l
-
 from .. import audit, i18n, security
 from ..extensions import limiter
 from ..models import ActivationCode, PushSubscription, User, utcnow
 from .access import allow
+from .catalog import lazy as _l
 
 bp = Blueprint("auth", __name__)
 

@@ -5,11 +5,11 @@ People receive letters from DUO and the gemeente that use these Dutch words, so 
 visible beside the translation and can be looked up where they appear.
 """
 import re
-from html.parser import HTMLParser
 
 from flask import g
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+
+from .catalog import lazy as _l
 
 # term → explanation. The term is what appears in text (any case); the key of the popover is its slug.
 TERMS = {
@@ -50,57 +50,45 @@ def slug(term: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", term.lower()).strip("-")
 
 
-class _Wrapper(HTMLParser):
-    """Re-emits HTML unchanged, except that glossary terms in text become popover buttons."""
+# A tag (quoted attribute values may hold ">") or a comment; the text between them is what the terms
+# are looked for in. Our own templates make this HTML, so a tokenizer is enough (no full parser).
+_TAG = re.compile(r"""<!--.*?-->|<(/?)([A-Za-z][A-Za-z0-9-]*)(?:[^>"']|"[^"]*"|'[^']*')*>""", re.DOTALL)
 
-    def __init__(self, used: list):
-        super().__init__(convert_charrefs=False)
-        self.out, self.skip, self.used = [], 0, used
 
-    def handle_starttag(self, tag, attrs):
-        self.out.append(self.get_starttag_text())
-        if tag in SKIP and tag not in VOID:
-            self.skip += 1
-
-    def handle_startendtag(self, tag, attrs):
-        self.out.append(self.get_starttag_text())
-
-    def handle_endtag(self, tag):
-        self.out.append(f"</{tag}>")
-        if tag in SKIP and tag not in VOID and self.skip:
-            self.skip -= 1
-
-    def handle_data(self, data):
-        self.out.append(data if self.skip else _PATTERN.sub(self._button, data))
-
-    def handle_entityref(self, name):
-        self.out.append(f"&{name};")
-
-    def handle_charref(self, name):
-        self.out.append(f"&#{name};")
-
-    def handle_comment(self, data):
-        self.out.append(f"<!--{data}-->")
-
-    def handle_decl(self, decl):
-        self.out.append(f"<!{decl}>")
-
-    def _button(self, match):
-        term = _CANONICAL[match.group(1).lower()]
-        if term not in self.used:
-            self.used.append(term)
-        # bdi keeps a Latin term whole inside right-to-left text; data is already escaped HTML.
-        return (f'<button type="button" class="term" popovertarget="gl-{slug(term)}">'
-                f'<bdi>{match.group(1)}</bdi></button>')
+def _button(match, used: list) -> str:
+    term = _CANONICAL[match.group(1).lower()]
+    if term not in used:
+        used.append(term)
+    # bdi keeps a Latin term whole inside right-to-left text; the text is already escaped HTML.
+    return (f'<button type="button" class="term" popovertarget="gl-{slug(term)}">'
+            f'<bdi>{match.group(1)}</bdi></button>')
 
 
 def wrap_terms(html: str) -> Markup:
-    """Jinja filter: make each glossary term in the rendered HTML a button that opens its popover."""
+    """Jinja filter: make each glossary term in the rendered HTML a button that opens its popover
+    (not inside links, buttons, form controls, headings' summaries and the like: SKIP)."""
+    html = str(html)
+    if _PATTERN.search(html) is None:
+        return Markup(html)
     used = g.setdefault("glossary_used", [])
-    parser = _Wrapper(used)
-    parser.feed(str(html))
-    parser.close()
-    return Markup("".join(parser.out))
+    replace = lambda match: _button(match, used)  # noqa: E731
+    out, skip, position = [], 0, 0
+    for tag in _TAG.finditer(html):
+        text = html[position:tag.start()]
+        if text:
+            out.append(text if skip else _PATTERN.sub(replace, text))
+        out.append(tag.group(0))
+        position = tag.end()
+        name = (tag.group(2) or "").lower()
+        if name in SKIP and name not in VOID:
+            if tag.group(1):
+                skip = max(0, skip - 1)
+            elif not tag.group(0).endswith("/>"):
+                skip += 1
+    text = html[position:]
+    if text:
+        out.append(text if skip else _PATTERN.sub(replace, text))
+    return Markup("".join(out))
 
 
 def used_terms() -> list[tuple[str, str, str]]:

@@ -3,7 +3,7 @@
 The domain returns stable codes; this is the one place that turns them into words, so a
 template never hard-codes a label and every label is in the catalogs.
 """
-from flask_babel import lazy_gettext as _l
+from .catalog import lazy as _l
 
 LEERROUTE = {
     "B": _l("B1-route"),

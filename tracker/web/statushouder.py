@@ -12,6 +12,7 @@ from ..casework import timeline
 from ..domain.hours import Category, Status, editable
 from ..facts import client_summary, rules_for
 from ..models import Appointment, Entry, GroupSession, utcnow
+from ..prepared import Prepared
 from ..validation import FieldErrors
 from .access import allow, own_client, parse_uuid
 from .labels import error_text
@@ -30,9 +31,12 @@ HOUR_CHOICES = ["0.5", "1", "1.5", "2", "3", "4"]
 PAGE_SIZE = 25
 
 
+_next_appointments = Prepared(lambda client_id, now: Appointment.select().where(
+    Appointment.client == client_id, Appointment.starts_at >= now).order_by(Appointment.starts_at).limit(1))
+
+
 def _next_appointment(client):
-    return (Appointment.select().where(Appointment.client == client.id, Appointment.starts_at >= utcnow())
-            .order_by(Appointment.starts_at).first())
+    return _next_appointments.first(client_id=client.id, now=utcnow())
 
 
 @bp.get("")

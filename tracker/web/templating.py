@@ -16,7 +16,7 @@ from jinja2 import pass_eval_context
 from markupsafe import Markup
 
 from .. import i18n
-from . import labels
+from . import catalog, labels
 
 
 def _formats() -> dict | None:
@@ -84,24 +84,7 @@ def moment(value, fmt: str = "medium") -> str:
     return _remembered(("moment", value, fmt), lambda: f"{format_date(value, fmt)} {format_time(value, 'short')}")
 
 
-def _translations():
-    """This request's catalog, looked up once per locale instead of on every string.
-
-    flask_babel finds the catalog anew for each gettext call (context, domain, locale, cache key);
-    a caseload page has a thousand strings. The answer is kept beside flask_babel's own per-request
-    locale and used while that locale object is the same one, so force_locale() and refresh() keep
-    working (they set or drop it).
-    """
-    ctx = flask_babel._get_current_context()
-    if ctx is None:
-        return flask_babel.get_translations()
-    locale = getattr(ctx, "babel_locale", None)
-    cached = getattr(ctx, "mijnroute_translations", None)
-    if locale is not None and cached is not None and cached[0] is locale:
-        return cached[1]
-    translations = flask_babel.get_translations()
-    ctx.mijnroute_translations = (getattr(ctx, "babel_locale", None), translations)
-    return translations
+_translations = catalog.current
 
 
 def _install_quick_gettext(app) -> None:
@@ -192,7 +175,12 @@ def init_app(app) -> None:
     @app.context_processor
     def _locale_context():
         code = str(get_locale() or i18n.DEFAULT)
+        translations = _translations()
         return {
+            # gettext bound to this request's catalog for the whole render (macros imported
+            # without context fall back to the global quick gettext).
+            **catalog.template_callables(translations),
+            "labels": catalog.resolved(labels, translations),
             "locale": code,
             "html_lang": code.replace("_", "-"),
             "text_dir": i18n.text_direction(code),
