@@ -7,6 +7,7 @@ import uuid
 
 from flask import abort, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user
+from peewee import JOIN
 
 from ..models import Client, Gemeente, User
 from ..prepared import Prepared
@@ -62,8 +63,13 @@ def parse_uuid(value: str) -> uuid.UUID:
 # Asked on every statushouder page and every client page: made once (tracker.prepared).
 _own_client = Prepared(lambda user_id: Client.select(Client, Gemeente).join(Gemeente)
                        .where(Client.user == user_id).limit(1))
-_staff_client = Prepared(lambda public_id, gemeente_id: Client.select(Client, User)
+_Contactpersoon = User.alias("contactpersoon")
+# With the client's own account and their contactpersoon (every client page names both).
+_staff_client = Prepared(lambda public_id, gemeente_id: Client.select(Client, User, _Contactpersoon)
                          .join(User, on=(Client.user == User.id))
+                         .switch(Client)
+                         .join(_Contactpersoon, JOIN.LEFT_OUTER, on=(Client.contactpersoon == _Contactpersoon.id),
+                               attr="contactpersoon")
                          .where(Client.public_id == public_id, Client.gemeente == gemeente_id).limit(1))
 
 

@@ -18,7 +18,7 @@ from ..domain import steps as step_rules
 from ..domain.hours import Category, Status
 from ..domain.progress import summarize
 from ..facts import client_summary, load_facts, rules_for
-from ..models import (Appointment, AuditLog, Client, Entry, ExamAttempt, ExamPart, GroupSession, Placement,
+from ..models import (Appointment, Client, Entry, ExamAttempt, ExamPart, GroupSession, Placement,
                       SupervisorRequest, User, utcnow)
 from ..validation import FieldErrors, clean
 from .access import allow, parse_uuid, staff_client
@@ -125,22 +125,12 @@ def _detail_context(client):
     file = view.file
     entries = list(Entry.select().where(Entry.client == client.id, Entry.status != Status.WITHDRAWN.value)
                    .order_by(Entry.entry_date.desc(), Entry.id.desc()).limit(100))
-    contactpersonen = list(User.select().where(User.gemeente == client.gemeente_id, User.role == "contactpersoon",
-                                               User.active == True)  # noqa: E712
-                           .order_by(User.name))
-    by_id = {u.id: u for u in contactpersonen}
-    if client.contactpersoon_id in by_id:
-        client.contactpersoon = by_id[client.contactpersoon_id]
     return {
         "client": client, "facts": file.facts, "summary": view.summary, "today": view.today,
         "versions": file.pips, "timeline": casework.timeline(client), "entries": entries,
         "parts": file.parts, "attempts": file.attempts, "verlengingen": file.verlengingen,
         "appointments": list(Appointment.select().where(Appointment.client == client.id)
                              .order_by(Appointment.starts_at.desc()).limit(30)),
-        "audit": list(AuditLog.select(AuditLog, User).join(User, join_type=JOIN.LEFT_OUTER,
-                                                           on=(AuditLog.actor == User.id))
-                      .where(AuditLog.client == client.id).order_by(AuditLog.id.desc()).limit(30)),
-        "contactpersonen": contactpersonen,
         "appointment_kinds": APPOINTMENT, "errors": {}, "values": {}, "form": None,
     }
 
@@ -272,21 +262,37 @@ def save_correction(client_id):
     return _client_action(client_id, "hours", action, _("The correction is saved."))
 
 
+def _contactpersoon_page(client, errors=None, values=None, status=200):
+    people = list(User.select().where(User.gemeente == client.gemeente_id, User.role == "contactpersoon",
+                                      User.active == True)  # noqa: E712
+                  .order_by(User.name))
+    return render_template("contactpersoon/change_contactpersoon.html", client=client, contactpersonen=people,
+                           errors=errors or {}, values=values or {}), status
+
+
+@bp.get("/clients/<client_id>/contactpersoon")
+@allow("contactpersoon")
+def change_contactpersoon(client_id):
+    """The form to hand the client to another contactpersoon (or to take them over)."""
+    return _contactpersoon_page(staff_client(client_id))
+
+
 @bp.post("/clients/<client_id>/contactpersoon")
 @allow("contactpersoon")
 def take_over(client_id):
     """Hand the client to another contactpersoon of the gemeente."""
-    def action(client):
-        raw = request.form.get("contactpersoon")
-        try:
-            target = User.get_or_none(User.public_id == uuid.UUID(raw or ""), User.gemeente == client.gemeente_id,
-                                      User.role == "contactpersoon")
-        except ValueError:
-            target = None
-        if target is None:
-            raise FieldErrors({"contactpersoon": "invalid"})
-        accounts.reassign(client, target, current_user)
-    return _client_action(client_id, "contactpersoon", action, _("The contactpersoon is changed."))
+    client = staff_client(client_id)
+    raw = request.form.get("contactpersoon")
+    try:
+        target = User.get_or_none(User.public_id == uuid.UUID(raw or ""), User.gemeente == client.gemeente_id,
+                                  User.role == "contactpersoon")
+    except ValueError:
+        target = None
+    if target is None:
+        return _contactpersoon_page(client, {"contactpersoon": error_text("invalid")}, request.form.to_dict(), 400)
+    accounts.reassign(client, target, current_user)
+    flash(_("The contactpersoon is changed."), "success")
+    return redirect(url_for(".client_detail", client_id=client.public_id, _anchor="contactpersoon"))
 
 
 def _pending_query():
