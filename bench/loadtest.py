@@ -44,12 +44,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def phone_headers(n: int) -> dict:
+    """What phone n sends with every request: its own address (through the proxy) and browser.
+    The login session is bound to both, so the locust requests send the same (bench/locustfile.py)."""
+    return {"X-Forwarded-For": f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}",
+            "User-Agent": f"Mozilla/5.0 (Linux; Android 10; K) Chrome/131.0 Mobile Safari/537.36 bench/{n}"}
+
+
 def _login(base, username, password, n):
     """Through the real login form. Each session comes from its own (forwarded) address, as phones
     do: the login rate limit is per address, and gunicorn runs with TRUSTED_PROXIES=1."""
     import requests
     http = requests.Session()
-    http.headers["X-Forwarded-For"] = f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
+    http.headers.update(phone_headers(n))
     page = http.get(f"{base}/login", timeout=30).text
     response = http.post(f"{base}/login", data={"username": username, "password": password,
                                                 "csrf_token": CSRF_RE.search(page).group(1)},
@@ -83,10 +90,11 @@ def _sessions(base, url, data, log):
     app.extensions["database"].close_all()
     for n, s in enumerate(out["contactpersonen"]):
         s["cookie"], s["csrf"] = _login(base, s["username"], PASSWORD, 1000 + n)
+        s["headers"] = phone_headers(1000 + n)
     for n, name in enumerate(data.load_statushouders[:60]):
         cookie, csrf = _login(base, name, PASSWORD, 2000 + n)
         out["statushouders"].append({"username": name, "cookie": cookie, "csrf": csrf,
-                                     "coupled_on": coupled[name].isoformat()})
+                                     "coupled_on": coupled[name].isoformat(), "headers": phone_headers(2000 + n)})
     log(f"  logged in {len(out['statushouders'])} statushouders and {len(out['contactpersonen'])} contactpersonen")
     return out
 

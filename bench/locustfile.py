@@ -27,10 +27,11 @@ class Statushouder(FastHttpUser):
     def on_start(self):
         s = SESSIONS["statushouders"][next(_statushouder) % len(SESSIONS["statushouders"])]
         self.cookie, self.csrf = s["cookie"], s["csrf"]
+        self.headers = dict(s["headers"], Cookie=self.cookie)
         self.coupled = datetime.date.fromisoformat(s["coupled_on"])
 
     def _get(self, path, name):
-        self.client.get(path, headers={"Cookie": self.cookie, "Accept-Encoding": "gzip"}, name=name)
+        self.client.get(path, headers={**self.headers, "Accept-Encoding": "gzip"}, name=name)
 
     @task(5)
     def home(self):
@@ -46,7 +47,7 @@ class Statushouder(FastHttpUser):
         earliest = max(self.coupled, today - datetime.timedelta(days=40))
         day = earliest + datetime.timedelta(days=random.randint(0, (today - earliest).days))
         with self.client.post("/me/logbook", name="log an entry", allow_redirects=False, catch_response=True,
-                              headers={"Cookie": self.cookie},
+                              headers=self.headers,
                               data={"csrf_token": self.csrf, "form_key": uuid.uuid4().hex,
                                     "client_uuid": str(uuid.uuid4()), "category": "TAALLES", "hours": "0.5",
                                     "entry_date": day.isoformat()}) as response:
@@ -61,10 +62,11 @@ class Contactpersoon(FastHttpUser):
     def on_start(self):
         s = SESSIONS["contactpersonen"][next(_contactpersoon) % len(SESSIONS["contactpersonen"])]
         self.cookie, self.csrf, self.pending = s["cookie"], s["csrf"], list(s["pending"])
+        self.headers = dict(s["headers"], Cookie=self.cookie)
 
     @task(3)
     def caseload(self):
-        self.client.get("/staff/clients", headers={"Cookie": self.cookie, "Accept-Encoding": "gzip"},
+        self.client.get("/staff/clients", headers={**self.headers, "Accept-Encoding": "gzip"},
                         name="caseload")
 
     @task(2)
@@ -76,7 +78,7 @@ class Contactpersoon(FastHttpUser):
                           ("next", "/staff/inbox")]
                          + [("entry", e) for e in chosen])
         with self.client.post("/staff/inbox", name="confirm 50", allow_redirects=False, catch_response=True,
-                              headers={"Cookie": self.cookie, "Content-Type": "application/x-www-form-urlencoded"},
+                              headers={**self.headers, "Content-Type": "application/x-www-form-urlencoded"},
                               data=body) as response:
             if response.status_code != 302:
                 response.failure(f"status {response.status_code}")

@@ -37,6 +37,7 @@ from .generate import PASSWORD
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 ASSET_RE = re.compile(r'<(?:link[^>]+rel="stylesheet"[^>]+href|script[^>]+src)="([^"]+)"')
 MAX_AGE_RE = re.compile(r"max-age=(\d+)")
+USER_AGENT = "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36"
 
 
 @dataclass
@@ -97,6 +98,8 @@ class Session:
     def __init__(self, app, username: str):
         self.app, self.username = app, username
         http = app.test_client()
+        # As a phone: the same User-Agent on every request (the login session is bound to it).
+        http.environ_base["HTTP_USER_AGENT"] = USER_AGENT
         page = http.get("/login").get_data(as_text=True)
         response = http.post("/login", data={"username": username, "password": PASSWORD,
                                               "csrf_token": CSRF_RE.search(page).group(1)})
@@ -110,7 +113,8 @@ class Session:
 
     def environ(self, path, method="GET", data=None, headers=None):
         return EnvironBuilder(path=path, method=method, data=data, base_url="http://127.0.0.1",
-                              headers={"Cookie": self.cookie, **(headers or {})}).get_environ()
+                              headers={"Cookie": self.cookie, "User-Agent": USER_AGENT, **(headers or {})},
+                              environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_environ()
 
 
 LAST_CPU = [0.0]

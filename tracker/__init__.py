@@ -1,5 +1,7 @@
 """Mijn Route: the application factory."""
-from flask import Flask, g, request
+import datetime
+
+from flask import Flask, g, request, session
 from flask_babel import get_locale
 
 from . import config as config_module
@@ -119,3 +121,11 @@ def _init_login(app: Flask) -> None:
 
     # Every request asks this: the statement is made once (tracker.prepared).
     user_by_login = Prepared(_user_by_login)
+
+    @app.before_request
+    def _refresh_session_daily():
+        # A changed session is sent again with a new expiry: once a day is enough to keep 30 days.
+        if "_user_id" in session:
+            today = datetime.date.today().isoformat()
+            if session.get("day") != today:
+                session["day"] = today

@@ -31,6 +31,9 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 30
+    # The session cookie (about 500 bytes) is sent again once a day, not with every response: the
+    # 30 days still count from the last day of use (tracker._init_login).
+    SESSION_REFRESH_EACH_REQUEST = False
     # Offline replays can come hours later; the token is bound to the session instead of a clock.
     WTF_CSRF_TIME_LIMIT = None
     WTF_CSRF_SSL_STRICT = True

@@ -12,7 +12,7 @@ from .access import allow
 bp = Blueprint("pwa", __name__)
 
 # The app shell: what the service worker keeps so the app opens without a network.
-SHELL = ["build/app.css", "js/app.js", "js/queue.js", "icons/icon-192.png", "icons/icon-512.png",
+SHELL = ["build/app.css", "js/app.js", "js/queue.js", "icons/sprite.svg", "icons/icon-192.png", "icons/icon-512.png",
          "icons/maskable-512.png", "icons/favicon-32.png"]
 # Pages the service worker keeps after a visit, so they open offline (own data only, cleared at logout).
 OFFLINE_PAGES = ["statushouder.home", "statushouder.plan", "statushouder.steps", "statushouder.logbook",
