@@ -263,3 +263,21 @@ def test_inbox_runs_at_most_three_queries_with_filters(app, world, count_queries
         count_queries.count = 0
         assert cp.get(path).status_code == 200
         assert count_queries.count <= 3, (path, count_queries.count)
+
+
+def test_inbox_pages_of_fifty_oldest_first_with_the_full_count(app, world):
+    """A long inbox comes in pages: the oldest 50 first, the total named, a link on to the newer ones
+    (with the filters kept); a page past the end shows the first page."""
+    q(lambda: Entry.delete().execute())
+    made = [q(lambda i=i: factories.entry(world.client, category="TAALLES", days_ago=1 + i % 60)) for i in range(62)]
+    oldest_first = [str(e.public_id) for e in sorted(made, key=lambda e: (e.entry_date, e.id))]
+    cp = login(app, "cp-a")
+    first = text(cp.get("/staff/inbox?category=TAALLES"))
+    assert shown(first) == set(oldest_first[:50])
+    assert "62 registraties wachten op controle" in first
+    assert "page=2" in first and "category=TAALLES" in re.search(r'href="([^"]*page=2[^"]*)"', first).group(1)
+    second = text(cp.get("/staff/inbox?category=TAALLES&page=2"))
+    assert shown(second) == set(oldest_first[50:])
+    assert 'page=1' in second and 'page=3' not in second
+    assert shown(text(cp.get("/staff/inbox?page=9"))) == set(oldest_first[:50])
+    assert cp.get("/staff/inbox?page=abc").status_code == 200

@@ -1,5 +1,6 @@
 """The contactpersoon's pages: caseload, client detail with its actions, confirmation inbox, sessions."""
 import datetime
+import math
 import re
 import uuid
 
@@ -9,7 +10,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from peewee import JOIN, fn
+from peewee import JOIN, SQL, fn
 
 from .. import accounts, casework, supervision
 from .. import entries as entry_store
@@ -31,6 +32,9 @@ bp = Blueprint("contactpersoon", __name__, url_prefix="/staff")
 RISK_ORDER = {"high": 0, "attention": 1, "ok": 2}
 SESSION_CATEGORIES = (Category.KNM_LES, Category.PVT_SESSIE, Category.MAP_WORKSHOP, Category.TAALLES)
 MAX_BULK = 500
+# Entries per inbox page, oldest first: a page is checked and confirmed at once, then the next
+# ones move up (500 rows at once were 50 KB on every visit).
+INBOX_PAGE = 50
 
 
 def _caseload_rows(clients, today, rules):
@@ -384,15 +388,33 @@ def inbox():
         query = query.where(supervision.not_supervisor_confirmed_expr())
     elif confirmed:
         errors["confirmed"] = "invalid"
-    items = list(query.order_by(Entry.entry_date, Entry.id).limit(MAX_BULK))
+    # The number of all waiting entries comes with the page's rows (a window count: no second query).
+    query = query.select_extend(fn.COUNT(SQL("*")).over().alias("waiting")).order_by(Entry.entry_date, Entry.id)
+    page = _page_number(args.get("page"))
+    items = list(query.offset((page - 1) * INBOX_PAGE).limit(INBOX_PAGE))
+    if not items and page > 1:  # past the end (entries were checked meanwhile): the first page
+        page = 1
+        items = list(query.limit(INBOX_PAGE))
+    total = items[0].waiting if items else 0
+    pages = max(1, math.ceil(total / INBOX_PAGE))
     countersign = [item for item in items if supervision.current_decision(item) == "confirmed"]
     filtered = bool(client_id or category or week or confirmed)
     return render_template(
-        "contactpersoon/inbox.html", items=items, scope=scope, category=category, clients=clients,
+        "contactpersoon/inbox.html", items=items, total=total, page=page, pages=pages,
+        page_args={k: v for k, v in args.items() if k != "page"},
+        scope=scope, category=category, clients=clients,
         client_id=client_id, week=week, weeks=_week_options(local_today(gemeente), monday), confirmed=confirmed,
         filtered=filtered, countersign=countersign, supervisor_decision=supervision.current_decision, now=utcnow(),
         errors={f: error_text(c) for f, c in errors.items()},
     ), (400 if errors else 200)
+
+
+def _page_number(raw) -> int:
+    """?page=N; anything else is the first page."""
+    try:
+        return max(1, int(raw or 1))
+    except ValueError:
+        return 1
 
 
 def _entries_by_public_ids(raw_ids):
