@@ -208,7 +208,8 @@ class Entry(PublicModel):
     """Hours or attendance logged by a statushouder, confirmed or rejected by the contactpersoon."""
 
     client_uuid = UUIDField(unique=True)
-    client = ForeignKeyField(Client, backref="entries", on_delete="CASCADE")
+    # No index of its own: (client, entry_date) below serves every lookup by client (migration 0008).
+    client = ForeignKeyField(Client, backref="entries", on_delete="CASCADE", index=False)
     session = ForeignKeyField(GroupSession, null=True, backref="attendance", on_delete="SET NULL")
     category = CharField(max_length=40)
     entry_date = DateField()
