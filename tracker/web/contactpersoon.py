@@ -18,8 +18,8 @@ from ..audit import record
 from ..domain import steps as step_rules
 from ..domain.hours import Category, Status
 from ..domain.progress import summarize
-from ..facts import client_summary, load_facts, rules_for
-from ..models import (Appointment, Client, Entry, ExamAttempt, ExamPart, GroupSession, Placement,
+from ..facts import client_summary, ids_in, load_facts, rules_for
+from ..models import (Appointment, Client, Entry, EntryTotal, ExamAttempt, ExamPart, GroupSession, Placement,
                       SupervisorRequest, User, utcnow)
 from ..validation import FieldErrors, clean
 from .access import allow, parse_uuid, staff_client
@@ -40,9 +40,11 @@ INBOX_PAGE = 50
 def _caseload_rows(clients, today, rules):
     """Summary per client from one grouped load, plus pending counts (one query)."""
     facts = load_facts(clients, today, rules)
-    pending = dict(Entry.select(Entry.client, fn.COUNT(Entry.id))
-                   .where(Entry.client.in_([c.id for c in clients]), Entry.status == Status.SUBMITTED.value)
-                   .group_by(Entry.client).tuples()) if clients else {}
+    # Waiting entries per person from the totals the database keeps (a few rows each, not every entry).
+    pending = dict(EntryTotal.select(EntryTotal.client, fn.SUM(EntryTotal.entries))
+                   .where(ids_in(EntryTotal.client, [c.id for c in clients]),
+                          EntryTotal.status == Status.SUBMITTED.value)
+                   .group_by(EntryTotal.client).tuples()) if clients else {}
     rows = []
     for client in clients:
         summary = summarize(facts[client.id], rules)
