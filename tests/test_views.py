@@ -512,3 +512,22 @@ def test_pages_never_show_another_gemeente(app, world):
         seen[path] = text(response)
     leaks = [(path, m) for path, page in seen.items() for m in markers if m in page]
     assert not leaks, leaks
+
+
+def test_caseload_counts_the_waiting_entries_per_client(app, world):
+    """The "to check" column counts SUBMITTED entries only (from the totals the database keeps), and
+    follows a confirmation at once."""
+    def build():
+        Entry.delete().where(Entry.client == world.client.id).execute()
+        made = [factories.entry(world.client, days_ago=d) for d in (2, 3, 4)]
+        factories.entry(world.client, status="CONFIRMED", days_ago=5)
+        factories.entry(world.client, status="REJECTED", days_ago=6)
+        return made
+    waiting = q(build)
+    cp = login(app, "cp-a")
+    row = lambda: re.search(rf'{world.client.public_id}.*?</tr>', text(cp.get("/staff/clients")), re.S).group(0)  # noqa: E731
+    assert "3 registraties" in row()
+    q(lambda: Entry.update(status="CONFIRMED").where(Entry.id == waiting[0].id).execute())
+    assert "2 registraties" in row()
+    q(lambda: Entry.update(status="CONFIRMED").where(Entry.id.in_([w.id for w in waiting])).execute())
+    assert "registratie" not in row()
