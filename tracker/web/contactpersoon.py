@@ -49,7 +49,8 @@ def _caseload_rows(clients, today, rules):
     for client in clients:
         summary = summarize(facts[client.id], rules)
         rows.append({"client": client, "facts": facts[client.id], "summary": summary,
-                     "pending": pending.get(client.id, 0)})
+                     "pending": pending.get(client.id, 0),
+                     "done": sum(1 for requirement in summary.requirements if requirement.done)})
     rows.sort(key=lambda r: (r["summary"].fulfilled, RISK_ORDER.get(r["summary"].risk.level, 3),
                              r["summary"].termijn.days_left if r["summary"].termijn else 10**6,
                              r["client"].name.lower()))
