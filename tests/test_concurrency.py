@@ -4,7 +4,8 @@ one per thread; PostgreSQL: one from the pool per thread), so the database decid
 
 (a) one offline entry replayed 10 times at the same moment → exactly one row;
 (b) two contactpersonen confirming and rejecting the same entry at the same moment → one outcome,
-    one audit row each (the winner's decision, the loser's refused attempt).
+    one audit row each (the winner's decision, the loser's refused attempt);
+(c) one form without its one-time key sent from 10 tabs at the same moment → one row.
 """
 import datetime
 import logging
@@ -19,7 +20,7 @@ from werkzeug.serving import make_server
 from tests import factories
 from tests.factories import PASSWORD
 from tracker.extensions import db
-from tracker.models import AuditLog, Entry
+from tracker.models import Appointment, AuditLog, Entry
 
 REPLAYS = 10
 ROUNDS = 5
@@ -162,3 +163,18 @@ def test_confirm_and_reject_at_once_leave_one_consistent_outcome(app, world, ser
     everyone = q(lambda: sorted((r.action, r.actor_id) for r in AuditLog.select().where(
         AuditLog.object_id == str(entry.public_id), AuditLog.action != "entry.submitted")))
     assert len(everyone) == 2, everyone
+
+
+# --- (c) one form without its key sent from several tabs at the same moment ----------------------
+
+def test_concurrent_keyless_forms_save_one_appointment(app, world, server):
+    tabs = [Actor(server, "cp-a") for _ in range(REPLAYS)]
+    path = f"/staff/clients/{world.client.public_id}/appointments"
+    form = {"kind": "VOORTGANGSGESPREK", "location": "Gemeentehuis",
+            "starts_at": (datetime.date.today() + datetime.timedelta(days=3)).isoformat() + "T10:00"}
+
+    responses = at_once([lambda tab=tab: tab.http.post(f"{server}{path}", data=dict(form, csrf_token=tab.token),
+                                                       allow_redirects=False, timeout=TIMEOUT) for tab in tabs])
+
+    assert [r.status_code for r in responses] == [302] * REPLAYS, [(r.status_code, r.text[:200]) for r in responses]
+    assert q(lambda: Appointment.select().where(Appointment.client == world.client.id).count()) == 1

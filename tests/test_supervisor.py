@@ -59,8 +59,10 @@ def anonymous_form(http, path: str) -> tuple[str, str]:
 def make_link(app, placement_row, entries) -> str:
     """Make a link through the statushouder's page; returns the plain token from the page."""
     sh = login(app, "sh-a")
-    response = sh.post(f"/me/placements/{placement_row.public_id}/request",
-                       data={"csrf_token": csrf(sh), "entry": [str(e.public_id) for e in entries]})
+    path = f"/me/placements/{placement_row.public_id}/request"
+    key = re.search(r'name="form_key" value="([0-9a-f]{32})"', text(sh.get(path))).group(1)
+    response = sh.post(path, data={"csrf_token": csrf(sh), "form_key": key,
+                                   "entry": [str(e.public_id) for e in entries]})
     assert response.status_code == 200, text(response)[:500]
     assert "no-store" in response.headers["Cache-Control"]
     match = LINK_RE.search(text(response))

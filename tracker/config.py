@@ -41,6 +41,11 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
     MAX_CONTENT_LENGTH = 1024 * 1024
     ACTIVATION_DAYS = 14
+    # A form sent without its one-time key (a script, an old cached page) is a repeat when it is the
+    # same as that user's previous such submit and comes within this many seconds.
+    FORM_REPEAT_SECONDS = 120
+    # One-time form keys are forgotten after this many days (Back and submit again still saves once).
+    FORM_KEY_DAYS = 7
     # Rate limits per address; use a shared store (redis://…) when running several workers.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True

@@ -360,10 +360,13 @@ class EntryTotal(BaseModel):
 
 
 class FormKey(BaseModel):
-    """One-time keys of submitted forms: a double tap on submit is recognised and saves nothing twice."""
+    """One-time keys of submitted forms: a double tap on submit is recognised and saves nothing twice.
+    A form sent without its key has one row per user instead: the digest of that user's last such
+    submit (see tracker/web/formkeys.py); one-time keys have no digest."""
 
     key = CharField(max_length=64, unique=True)
     created_at = DateTimeField(default=utcnow, index=True)
+    digest = CharField(max_length=64, null=True)
 
 
 MODELS = [

@@ -1,5 +1,6 @@
 """The clock: APScheduler in its own process (`flask --app app scheduler`), never inside web workers.
-It only triggers planning and dispatch. A lock file keeps a second scheduler from starting."""
+It only triggers planning, dispatch and forgetting old form keys. A lock file keeps a second
+scheduler from starting."""
 import fcntl
 import logging
 import os
@@ -8,6 +9,8 @@ from pathlib import Path
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from ..extensions import db
+from ..models import utcnow
+from ..web import formkeys
 from . import dispatch, planner
 from .setup import make_pusher
 
@@ -51,8 +54,13 @@ def run(app, plan_minutes: int = 10, dispatch_seconds: int = 30) -> None:
         with app.app_context():
             log.info("dispatched %s", dispatch.dispatch_all(pusher))
 
+    def form_keys_job():
+        with app.app_context(), db.connection_context():
+            log.info("forgot %s form keys", formkeys.forget(utcnow()))
+
     scheduler = BlockingScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
     scheduler.add_job(plan_job, "interval", minutes=plan_minutes, id="plan", next_run_time=_now())
+    scheduler.add_job(form_keys_job, "interval", hours=1, id="form_keys", next_run_time=_now())
     if dispatching:
         scheduler.add_job(dispatch_job, "interval", seconds=dispatch_seconds, id="dispatch")
     try:
