@@ -21,7 +21,7 @@ from tracker.domain.reminders import DELIVERY, Reminder
 from tracker.extensions import db
 from tracker.models import Appointment, Message, Outbox, PushSubscription, User, utcnow
 from tracker.notify import outbox, planner, vapid
-from tracker.notify.dispatch import dispatch_once
+from tracker.notify.dispatch import dispatch_all, dispatch_once
 from tracker.notify.push import MAX_PAYLOAD, Pusher, PushJob
 from tracker.notify.setup import make_pusher
 from tracker.notify.texts import render
@@ -286,6 +286,47 @@ def test_rate_limit_and_server_error_are_retried_with_backoff(ctx, service, push
     assert [d.payload["tag"] for d in service.messages()] == [key]
     assert [status for _, status, _ in service.answered] == [429, 500, 201]
     assert Message.select().where(Message.outbox_key == key).count() == 1
+
+
+def test_dispatch_all_over_many_batches_records_every_outcome(ctx, service, pusher):
+    """The batches overlap (one is pushed while the next is prepared): every reminder still ends
+    in exactly one outcome, in the inbox once, and on the phone at most once."""
+    g = factories.gemeente()
+    people = [person(g, quiet_start="00:00", quiet_end="00:00")[0] for _ in range(7)]
+    devices = [subscribe(user, service) for user in people[:6]]     # the seventh has no device
+    service.forget(devices[2].endpoint)
+    service.respond(devices[4].endpoint, 500)
+    keys = {user.id: [remind(user, subject=f"many:{user.id}:{n}") for n in range(2)] for user in people}
+
+    totals = dispatch_all(pusher, batch=3)
+
+    assert totals == {"claimed": 14, "sent": 8, "inbox": 4, "later": 2, "retry": 0, "failed": 0, "skipped": 0}
+    status = {r.key: r.status for r in Outbox.select()}
+    for n, user in enumerate(people):
+        expected = {2: "inbox", 4: "pending", 6: "inbox"}.get(n, "sent")
+        assert [status[k] for k in keys[user.id]] == [expected, expected], n
+    sent = [k for n, user in enumerate(people) if n not in (2, 4, 6) for k in keys[user.id]]
+    assert sorted(d.payload["tag"] for d in service.messages()) == sorted(sent)
+    assert sorted(m.outbox_key for m in Message.select()) == sorted(k for ks in keys.values() for k in ks)
+    assert PushSubscription.select().where(PushSubscription.user == people[2].id).count() == 0
+
+    more = [remind(people[0], subject=f"limit:{n}") for n in range(5)]
+    assert dispatch_all(pusher, batch=2, limit=3)["claimed"] == 4
+    assert sorted(status for (status,) in Outbox.select(Outbox.status).where(Outbox.key.in_(more)).tuples()) \
+        == ["pending"] + ["sent"] * 4
+
+
+def test_dispatch_all_does_not_claim_its_own_batch_again(ctx, service, pusher, monkeypatch):
+    """A batch pushed for longer than half the lease is recorded before the next claim: with no
+    lease at all, rows still being pushed would otherwise be claimed and pushed a second time."""
+    monkeypatch.setattr(outbox, "LEASE", datetime.timedelta(0))
+    g = factories.gemeente()
+    people = [person(g, quiet_start="00:00", quiet_end="00:00")[0] for _ in range(7)]
+    for user in people:
+        subscribe(user, service)
+    keys = [remind(user, subject=f"lease:{user.id}") for user in people]
+    assert dispatch_all(pusher, batch=2)["sent"] == 7
+    assert sorted(d.payload["tag"] for d in service.messages()) == sorted(keys)
 
 
 def _utc(local: datetime.datetime, tz) -> datetime.datetime:

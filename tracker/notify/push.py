@@ -1,23 +1,26 @@
-"""Send Web Push messages: VAPID signed once per push-service origin, HTTP connections kept open
-per origin, encryption (RFC 8291, aes128gcm, via pywebpush) and the requests in a small worker
-pool. Returns a typed result per message.
+"""Send Web Push messages: VAPID signed once per push-service origin, keep-alive HTTP/1.1
+connections per origin and worker thread, encryption (RFC 8291, aes128gcm) with the parsed
+subscription keys kept, and the requests spread over a small pool of worker threads. Returns a
+typed result per message.
 
-The requests go through urllib3's connection pool directly: the `requests` layer on top of it
-(environment proxy lookup, cookies, hooks) cost more CPU per message than the encryption.
-Proxies from the environment (HTTPS_PROXY …) are read once at start."""
+Proxies from the environment (HTTPS_PROXY, NO_PROXY …) are read once at start."""
+import itertools
 import json
+import ssl
 import threading
 import time
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from urllib.parse import urlparse
+from urllib.parse import urlsplit
 
-import urllib3
-from pywebpush import WebPusher, WebPushException
+from .connections import Connection
+from .encryption import SubscriptionKeys, encrypt
 
 MAX_PAYLOAD = 3 * 1024
 VAPID_LIFETIME = 12 * 3600
+# Parsed subscription keys kept per Pusher; past this many the cache starts again.
+KEY_CACHE = 200_000
 
 
 @dataclass(frozen=True)
@@ -51,26 +54,59 @@ def payload(title: str, body: str, url: str, tag: str) -> bytes:
     return raw
 
 
+def _target(endpoint: str) -> tuple[str, str]:
+    """(origin, request target) of an endpoint; ValueError for one that cannot go on a request line."""
+    scheme, sep, rest = endpoint.partition("://")
+    netloc, slash, path = rest.partition("/")
+    target = slash + path.partition("#")[0] or "/"
+    if scheme not in ("http", "https") or not sep or not netloc:
+        raise ValueError("endpoint is not an http(s) URL")
+    if not (endpoint.isascii() and endpoint.isprintable()) or " " in endpoint:
+        raise ValueError("endpoint has spaces, control or non-ASCII characters")
+    return f"{scheme}://{netloc}", target
+
+
+class Sending:
+    """Jobs being sent by the worker threads."""
+
+    def __init__(self, results: list, futures: list):
+        self._results, self._futures = results, futures
+
+    def results(self) -> list[PushResult]:
+        """Wait for every job; results in the order of the jobs."""
+        wait(self._futures)
+        for future in self._futures:
+            future.result()   # an unexpected error in a worker is raised here
+        return self._results
+
+
 class Pusher:
     """Sends PushJobs; one instance per dispatcher process."""
 
     def __init__(self, vapid, subject: str, workers: int = 8, timeout: float = 10.0):
         self.vapid, self.subject, self.timeout = vapid, subject, timeout
-        proxy = urllib.request.getproxies().get("https")
-        options = {"num_pools": 16, "maxsize": max(workers, 8), "retries": False,
-                   "timeout": urllib3.Timeout(total=timeout)}
-        self.http = urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
-        self.pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+        self.workers = max(1, workers)
+        self.pool = ThreadPoolExecutor(max_workers=self.workers) if self.workers > 1 else None
+        self._proxies = urllib.request.getproxies()
+        self._ssl = ssl.create_default_context()
+        self._ssl.set_alpn_protocols(["http/1.1"])
+        self._local = threading.local()          # per thread: origin → Connection
+        self._connections: list[Connection] = []
+        self._keys: dict[tuple[str, str], SubscriptionKeys] = {}
         self._headers: dict[str, tuple[float, str]] = {}
         # Worker threads ask for the header at once on the first batch: sign once, not per thread.
-        self._headers_lock = threading.Lock()
+        self._lock = threading.Lock()
 
     def authorization(self, endpoint: str) -> str:
         """The VAPID Authorization header for the endpoint's origin, signed once and reused."""
-        parsed = urlparse(endpoint)
-        origin = f"{parsed.scheme}://{parsed.netloc}"
-        with self._headers_lock:
-            now = time.time()
+        return self._authorization(_target(endpoint)[0])
+
+    def _authorization(self, origin: str) -> str:
+        cached = self._headers.get(origin)
+        now = time.time()
+        if cached and cached[0] - now > 3600:
+            return cached[1]
+        with self._lock:
             cached = self._headers.get(origin)
             if cached and cached[0] - now > 3600:
                 return cached[1]
@@ -80,20 +116,42 @@ class Pusher:
             self._headers[origin] = (expires, header)
             return header
 
+    def _subscription_keys(self, keys: dict) -> SubscriptionKeys:
+        cache_key = (keys["p256dh"], keys["auth"])
+        parsed = self._keys.get(cache_key)
+        if parsed is None:
+            parsed = SubscriptionKeys(*cache_key)
+            if len(self._keys) >= KEY_CACHE:
+                self._keys.clear()
+            self._keys[cache_key] = parsed
+        return parsed
+
+    def _connection(self, origin: str) -> Connection:
+        connections = getattr(self._local, "connections", None)
+        if connections is None:
+            connections = self._local.connections = {}
+        connection = connections.get(origin)
+        if connection is None:
+            host = urlsplit(origin).hostname
+            proxy = None if urllib.request.proxy_bypass(host) else self._proxies.get("https")
+            connection = connections[origin] = Connection(origin, self.timeout, proxy, self._ssl)
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
     def send(self, job: PushJob) -> PushResult:
         """Encrypt (aes128gcm) and POST one message."""
-        endpoint = job.subscription["endpoint"]
-        headers = {"Authorization": self.authorization(endpoint), "Urgency": job.urgency, "TTL": str(int(job.ttl)),
-                   "Content-Encoding": "aes128gcm"}
-        if job.topic:
-            headers["Topic"] = job.topic
         try:
-            body = WebPusher(job.subscription).encode(job.payload, "aes128gcm")["body"]
-        except (ValueError, TypeError, IndexError, KeyError, WebPushException) as exc:  # a malformed subscription
+            origin, target = _target(job.subscription["endpoint"])
+            body = encrypt(job.payload, self._subscription_keys(job.subscription["keys"]))
+        except (ValueError, TypeError, KeyError) as exc:  # a malformed subscription
             return PushResult("gone", detail=str(exc)[:200])
+        headers = (f"Authorization: {self._authorization(origin)}\r\nTTL: {int(job.ttl)}\r\n"
+                   f"Urgency: {job.urgency}\r\n" + (f"Topic: {job.topic}\r\n" if job.topic else "")
+                   + "Content-Encoding: aes128gcm\r\nContent-Type: application/octet-stream\r\n")
         try:
-            response = self.http.request("POST", endpoint, body=body, headers=headers)
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            response = self._connection(origin).post(target, headers, body)
+        except OSError as exc:
             return PushResult("retry", detail=type(exc).__name__)
         code = response.status
         if code in (200, 201, 202):
@@ -101,19 +159,34 @@ class Pusher:
         if code in (404, 410):
             return PushResult("gone", code)
         if code == 429 or code >= 500:
-            retry_after = response.headers.get("Retry-After")
+            retry_after = response.headers.get("retry-after")
             return PushResult("retry", code, int(retry_after) if retry_after and retry_after.isdigit() else None)
-        return PushResult("failed", code, detail=response.data.decode("utf-8", "replace")[:200])
+        return PushResult("failed", code, detail=response.body.decode("utf-8", "replace")[:200])
+
+    def start(self, jobs: list[PushJob]) -> "Sending":
+        """Begin sending in the worker pool; the caller collects the results later."""
+        if self.pool is None or len(jobs) <= 1:
+            return Sending([self.send(job) for job in jobs], [])
+        results: list[PushResult | None] = [None] * len(jobs)
+        # Each worker takes the next unsent job until none is left: one task per worker, not per job.
+        counter = itertools.count()
+
+        def work():
+            for index in iter(counter.__next__, None):
+                if index >= len(jobs):
+                    return
+                results[index] = self.send(jobs[index])
+
+        return Sending(results, [self.pool.submit(work) for _ in range(min(self.workers, len(jobs)))])
 
     def send_many(self, jobs: list[PushJob]) -> list[PushResult]:
         """Send in the worker pool; results in the order of `jobs`."""
-        if not jobs:
-            return []
-        if self.pool is None:
-            return [self.send(job) for job in jobs]
-        return list(self.pool.map(self.send, jobs))
+        return self.start(jobs).results()
 
     def close(self) -> None:
         if self.pool:
             self.pool.shutdown(wait=True)
-        self.http.clear()
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            connection.close()
