@@ -178,3 +178,47 @@ def test_concurrent_keyless_forms_save_one_appointment(app, world, server):
 
     assert [r.status_code for r in responses] == [302] * REPLAYS, [(r.status_code, r.text[:200]) for r in responses]
     assert q(lambda: Appointment.select().where(Appointment.client == world.client.id).count()) == 1
+
+
+def test_two_bulk_confirmations_of_one_client_never_deadlock(app, world):
+    """Two contactpersonen confirm different entries of one client at once, in crossing category
+    order (the totals the database keeps per category are then updated in opposite orders): both
+    succeed, every entry ends confirmed. On PostgreSQL this is a lock-order deadlock unless the
+    transaction is retried."""
+    from tracker import entries as entry_store
+    from tracker.models import Client
+
+    def make():
+        Entry.delete().where(Entry.client == world.client.id).execute()
+        batches = ([], [])
+        for _round in range(ROUNDS * 2):
+            # The first actor's entries: TAALLES rows first (lower ids), then KNM_LES; the second's the other way.
+            batches[0].append([factories.entry(world.client, category=c, days_ago=2)
+                               for c in ["TAALLES"] * 10 + ["KNM_LES"] * 10])
+            batches[1].append([factories.entry(world.client, category=c, days_ago=3)
+                               for c in ["KNM_LES"] * 10 + ["TAALLES"] * 10])
+        return batches
+    with db.connection_context():
+        batches = make()
+    errors, barrier = [], threading.Barrier(2)
+
+    def confirm(mine, actor):
+        try:
+            with db.connection_context():
+                for pair in mine:
+                    for entry in pair:
+                        entry.client = Client.get_by_id(entry.client_id)
+                    barrier.wait(timeout=TIMEOUT)
+                    assert entry_store.confirm_many(pair, actor) == (20, 0)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(repr(exc))
+            barrier.abort()
+
+    threads = [threading.Thread(target=confirm, args=(batches[i], actor)) for i, actor in enumerate((world.cp, world.cp2))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    with db.connection_context():
+        assert Entry.select().where(Entry.client == world.client.id, Entry.status != "CONFIRMED").count() == 0

@@ -1,4 +1,6 @@
 """Open the database from a URL, manage per-request connections, apply migrations."""
+import random
+import time
 from pathlib import Path
 from urllib.parse import urlparse, unquote, parse_qs
 
@@ -47,6 +49,32 @@ def open_database(url: str):
 def is_postgres() -> bool:
     """True when the bound database is PostgreSQL (for SKIP LOCKED and pg_dump)."""
     return isinstance(db.obj, PooledPostgresqlDatabase)
+
+
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction was rolled back as a
+# whole and may simply be run again.
+RETRYABLE = {"40P01", "40001"}
+
+
+def retry_on_conflict(work, attempts: int = 4):
+    """Run `work()` (which opens its own transaction) again when PostgreSQL chose it as a deadlock
+    victim: two bulk confirmations of one client's entries update the per-category totals in
+    crossing order, and one of them is rolled back. SQLite has one writer at a time: never."""
+    for attempt in range(attempts):
+        try:
+            return work()
+        except Exception as exc:  # peewee's OperationalError, or psycopg2's own where peewee passes it on
+            if attempt == attempts - 1 or _pgcode(exc) not in RETRYABLE:
+                raise
+            time.sleep(random.uniform(0.002, 0.02) * (attempt + 1))
+
+
+def _pgcode(exc: BaseException) -> str | None:
+    for candidate in (exc, exc.args[0] if exc.args else None, exc.__cause__, exc.__context__):
+        code = getattr(candidate, "pgcode", None)
+        if code:
+            return code
+    return None
 
 
 def migrate() -> list[str]:

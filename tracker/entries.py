@@ -14,6 +14,7 @@ from . import audit
 from .domain import hours as rules_hours
 from .domain.hours import Category, Status
 from .domain.rules import Rules
+from .db import retry_on_conflict
 from .extensions import db
 from .models import Client, Entry, GroupSession, utcnow
 from . import validation
@@ -163,16 +164,20 @@ def _move(entry: Entry, action: str, actor, **values) -> Entry:
         new_status = rules_hours.transition(Status(entry.status), action)
     except rules_hours.TransitionError:
         raise _refused(entry, action, actor, before, "not_allowed")
-    with db.atomic():
-        changed = (Entry.update(status=new_status.value, updated_at=utcnow(), **values)
-                   .where(Entry.id == entry.id, Entry.status == entry.status).execute())
-        if changed:
-            entry = Entry.get_by_id(entry.id)
-            audit.record(actor, AUDIT_ACTIONS[action], entry, before=before, after=_snapshot(entry),
-                         client=entry.client)
-    if not changed:
+    def work():
+        with db.atomic():
+            changed = (Entry.update(status=new_status.value, updated_at=utcnow(), **values)
+                       .where(Entry.id == entry.id, Entry.status == entry.status).execute())
+            if not changed:
+                return None
+            moved = Entry.get_by_id(entry.id)
+            audit.record(actor, AUDIT_ACTIONS[action], moved, before=before, after=_snapshot(moved),
+                         client=moved.client)
+            return moved
+    moved = retry_on_conflict(work)
+    if moved is None:
         raise _refused(entry, action, actor, before, "changed_meanwhile")
-    return entry
+    return moved
 
 
 def withdraw(entry: Entry, actor) -> Entry:
@@ -254,15 +259,21 @@ def confirm_many(entries: list[Entry], actor) -> tuple[int, int]:
     Returns (confirmed, refused). `entries` must have their client loaded (for the audit rows).
     """
     from .db import is_postgres
-    from .models import AuditLog
 
     if not entries:
         return 0, 0
     by_id = {entry.id: entry for entry in entries}
     now = utcnow()
+    return retry_on_conflict(lambda: _confirm_many(by_id, actor, now, is_postgres()))
+
+
+def _confirm_many(by_id: dict, actor, now, postgres: bool) -> tuple[int, int]:
+    from .models import AuditLog
+
     with db.atomic():
-        query = Entry.select(Entry.id, Entry.status).where(Entry.id.in_(list(by_id)))
-        if is_postgres():
+        # Locked in id order, so two confirmations of overlapping entries wait instead of crossing.
+        query = Entry.select(Entry.id, Entry.status).where(Entry.id.in_(list(by_id))).order_by(Entry.id)
+        if postgres:
             query = query.for_update()
         current = dict(query.tuples())
         movable = set()
