@@ -83,6 +83,8 @@ class User(UserMixin, PublicModel):
     calendar_token = CharField(max_length=64, null=True, unique=True)
     # Two-factor login (TOTP) for staff; recovery codes are stored hashed, each usable once.
     totp_secret = CharField(max_length=64, null=True)
+    # The 30-second step of the last code used: a code seen once (shoulder, replay) never works again.
+    totp_last_step = IntegerField(null=True)
     recovery_codes = JSONField(default=list)
     anonymised_at = DateTimeField(null=True)
 

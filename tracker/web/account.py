@@ -1,5 +1,7 @@
 """The account's own security: password change, log out everywhere, two-factor login (TOTP)."""
+import datetime
 import hashlib
+import hmac
 import secrets
 import uuid
 
@@ -9,6 +11,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from markupsafe import Markup
+from peewee import Value
 
 from .. import audit, security
 from ..extensions import limiter
@@ -29,21 +32,38 @@ def new_recovery_codes() -> list[str]:
     return [f"{raw[:5]}-{raw[5:]}" for raw in (secrets.token_hex(5).upper() for _i in range(RECOVERY_CODES))]
 
 
+def _use_totp(user: User, code: str) -> bool:
+    """The code of the current step or a neighbour (clocks drift), each step used at most once:
+    the step is stored in the same statement that checks it is newer than the last one used."""
+    totp = pyotp.TOTP(user.totp_secret)
+    now = datetime.datetime.now(datetime.UTC)
+    current = totp.timecode(now)
+    for offset in (0, -1, 1):
+        step = current + offset
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return bool(User.update(totp_last_step=step)
+                        .where(User.id == user.id,
+                               User.totp_last_step.is_null() | (User.totp_last_step < step)).execute())
+    return False
+
+
 def verify_second_factor(user: User, code: str) -> bool:
     """A current TOTP code, or an unused recovery code (which is then used up)."""
     code = (code or "").strip().replace(" ", "")
     if not user.totp_secret or not code:
         return False
     if code.isdigit() and len(code) == 6:
-        return pyotp.TOTP(user.totp_secret).verify(code, valid_window=1)
+        return _use_totp(user, code)
     hashed = hash_recovery(code)
     remaining = list(user.recovery_codes or [])
     if hashed not in remaining:
         return False
     remaining.remove(hashed)
     # Used up in the same statement that checks it is still there, so it works only once.
+    # The list as one JSON value: peewee would otherwise read a Python list as "IN (…)".
+    unchanged = Value(user.recovery_codes, converter=User.recovery_codes.db_value, unpack=False)
     updated = (User.update(recovery_codes=remaining)
-               .where(User.id == user.id, User.recovery_codes == user.recovery_codes).execute())
+               .where(User.id == user.id, User.recovery_codes == unchanged).execute())
     return bool(updated)
 
 
