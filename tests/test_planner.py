@@ -45,3 +45,13 @@ def test_a_second_scheduler_does_not_start(tmp_path):
     finally:
         lock.close()
     acquire_lock(tmp_path / "scheduler.lock").close()  # free again once the first one stopped
+
+
+def test_the_scheduler_plans_dispatches_forgets_form_keys_and_applies_retention(app):
+    from tracker.notify.scheduler import build
+    jobs = {job.id: job for job in build(app, dispatching=True, pusher=None).get_jobs()}
+    assert set(jobs) == {"plan", "dispatch", "form_keys", "retention"}
+    assert str(jobs["retention"].trigger).startswith("cron[") and "hour='3'" in str(jobs["retention"].trigger)
+    # Only planning when separate dispatch processes send (SCHEDULER_DISPATCH=0).
+    assert {job.id for job in build(app, dispatching=False, pusher=None).get_jobs()} == {"plan", "form_keys",
+                                                                                          "retention"}
