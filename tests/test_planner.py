@@ -1,10 +1,15 @@
 """Planning fills the outbox idempotently; only one scheduler may run at a time."""
+import dataclasses
 import datetime
+import json
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from tracker.domain.rules import Rules
 from tracker.extensions import db
-from tracker.models import Appointment, Outbox, utcnow
+from tracker.facts import load_facts
+from tracker.models import Appointment, Client, Outbox, utcnow
 from tracker.notify import planner
 from tracker.notify.scheduler import AlreadyRunning, acquire_lock
 from tests import factories
@@ -35,6 +40,45 @@ def test_other_gemeente_sessions_are_not_planned_for_this_client(app, world):
         planner.plan(now)
         users = {r.user_id for r in Outbox.select().where(Outbox.kind.startswith("session"))}
     assert users == {world.other_client.user_id}
+
+
+def test_two_processes_plan_what_one_plans(app, world):
+    # On PostgreSQL the second process plans one of the two gemeenten; SQLite always plans in one.
+    local = datetime.datetime.combine(datetime.date.today(), datetime.time(9, 30), ZoneInfo("Europe/Amsterdam"))
+    now = local.astimezone(datetime.UTC).replace(tzinfo=None)   # digest time: risks and digests too
+    with app.app_context(), db.connection_context():
+        for g, cp, c in ((world.gemeente, world.cp, world.client),
+                         (world.other_gemeente, world.other_cp, world.other_client)):
+            Appointment.create(client=c, kind="VOORTGANGSGESPREK", location="Gemeentehuis",
+                               starts_at=now + datetime.timedelta(hours=23))
+            factories.pip(factories.client(g, cp), days_ago=100)
+        runs = []
+        for parallel in (True, False):
+            Outbox.delete().execute()
+            Client.update(risk_seen=[]).execute()
+            totals = planner.plan(now, parallel=parallel)
+            rows = sorted((r.key, r.user_id, r.kind, str(r.due_at), json.dumps(r.params, sort_keys=True))
+                          for r in Outbox.select())
+            runs.append((totals, rows, sorted((c.id, c.risk_seen) for c in Client.select())))
+    assert runs[0] == runs[1]
+    totals, rows, risks = runs[0]
+    users = {user for _, user, kind, _, _ in rows if kind.startswith("appointment")}
+    assert users == {world.client.user_id, world.other_client.user_id}
+    digests = {user: json.loads(params) for _, user, kind, _, params in rows if kind == "digest"}
+    # Every client has a risk reason the (emptied) last digest did not have, and each process counted its own.
+    assert {digests[world.cp.id]["new_risks"], digests[world.other_cp.id]["new_risks"]} == {2}
+    assert {digests[world.cp.id]["pending"], digests[world.other_cp.id]["pending"]} == {1}   # world's entries
+    assert totals["clients"] == 4 and all(seen for _, seen in risks)
+
+
+def test_facts_without_rules_leave_only_the_pace_out(app, world):
+    with app.app_context(), db.connection_context():
+        factories.entry(world.client, status="CONFIRMED", hours="3", days_ago=5)
+        clients = list(Client.select())
+        today = factories.today()
+        full, light = load_facts(clients, today, Rules()), load_facts(clients, today, None)
+    assert full[world.client.id].recent_confirmed_hours and full[world.client.id].confirmed_hours
+    assert light == {cid: dataclasses.replace(f, recent_confirmed_hours={}) for cid, f in full.items()}
 
 
 def test_a_second_scheduler_does_not_start(tmp_path):

@@ -26,6 +26,7 @@ LANGUAGE = {c.value for c in LANGUAGE_CATEGORIES}
 # Lessons during the brede intake are reported apart and never count for the leerroute (R-BI-6);
 # the domain ignores categories it does not know, so they are kept under this suffix.
 INTAKE_SUFFIX = ":INTAKE"
+ZERO = Decimal(0)
 RECENT = "RECENT"   # marks the pace-window rows beside the totals (no entry status has this name)
 
 
@@ -72,10 +73,15 @@ class ClientFile:
     attempts: dict = field(default_factory=dict)
 
 
-def load_facts(clients: list[Client], today: datetime.date, rules: Rules) -> dict[int, ClientFacts]:
-    """ClientFacts per client id, from four grouped queries (plain tuples: no row objects are made,
-    which is what the caseload and the planner of 100,000 people need)."""
-    return {cid: f.facts for cid, f in _load(clients, today, rules, rows=False).items()}
+def load_facts(clients: list[Client], today: datetime.date, rules: Rules | None) -> dict[int, ClientFacts]:
+    """ClientFacts per client id, from a few grouped queries (plain tuples: no row objects are made,
+    which is what the caseload and the planner of 100,000 people need).
+
+    `rules` give the pace window of `recent_confirmed_hours`. Without them (None) the facts leave the
+    pace out and no entry is read, only the totals kept beside them: the reminder planner's rules
+    (reminders and risk signals) never look at the pace, and the entries are by far the largest table.
+    """
+    return _load(clients, today, rules, rows=False)
 
 
 def load_files(clients: list[Client], today: datetime.date, rules: Rules) -> dict[int, ClientFile]:
@@ -105,42 +111,42 @@ def client_summary(client: Client, rows: bool = False) -> ClientSummary:
     """
     rules = rules_for(client.gemeente)
     today = local_today(client.gemeente)
-    file = _load([client], today, rules, rows=rows)[client.id]
+    file = (load_files([client], today, rules)[client.id] if rows
+            else ClientFile(facts=load_facts([client], today, rules)[client.id]))
     return ClientSummary(summarize(file.facts, rules), file, today, rules)
 
 
-class _Pip:
-    """The columns of a PIP version the facts need (the tuple path)."""
+def _load(clients: list[Client], today: datetime.date, rules: Rules | None, rows: bool) -> dict:
+    """ClientFile per client id with `rows`, else ClientFacts per client id (see load_facts).
 
-    __slots__ = ("client_id", "version", "dagtekening", "leerroute", "niveau")
-
-    def __init__(self, client_id, version, dagtekening, leerroute, niveau):
-        self.client_id, self.version, self.dagtekening = client_id, version, dagtekening
-        self.leerroute, self.niveau = leerroute, niveau
-
-
-def _load(clients: list[Client], today: datetime.date, rules: Rules, rows: bool) -> dict[int, ClientFile]:
+    Without `rows` every statement is run as plain SQL and its tuples are read directly: peewee's
+    conversion per value cost more than the queries for the planner's 100,000 people."""
     ids = [c.id for c in clients]
     verlengingen = defaultdict(list)
     raw_attempts = defaultdict(list)
     extended = {}
-    confirmed = defaultdict(lambda: defaultdict(Decimal))
-    pending = defaultdict(lambda: defaultdict(Decimal))
-    recent = defaultdict(lambda: defaultdict(Decimal))
-    physical = defaultdict(Decimal)
+    confirmed = {}                      # client id → category → hours (each dict the client's own)
+    pending = {}
+    recent = {}
+    physical = {}
     last_entry = {}
     last_map = {}
     parts = defaultdict(dict)           # client id → part id → ExamPart row (rows) or ExamPartFacts fields
     attempts = defaultdict(list)
+    first_pip_on = {}                   # client id → dagtekening of the first PIP version
+    latest_pip = {}                     # client id → (leerroute, niveau) of the latest version
     if rows:
         pips = pip_versions(ids)
-    else:
-        pips = defaultdict(list)
-        if ids:
-            for row in (PipVersion.select(PipVersion.client, PipVersion.version, PipVersion.dagtekening,
-                                          PipVersion.leerroute, PipVersion.niveau)
-                        .where(ids_in(PipVersion.client, ids)).order_by(PipVersion.client, PipVersion.version).tuples()):
-                pips[row[0]].append(_Pip(*row))
+        for cid, versions in pips.items():
+            first_pip_on[cid] = versions[0].dagtekening
+            latest_pip[cid] = (versions[-1].leerroute, versions[-1].niveau)
+    elif ids:
+        query = (PipVersion.select(PipVersion.client, PipVersion.dagtekening, PipVersion.leerroute, PipVersion.niveau)
+                 .where(ids_in(PipVersion.client, ids)).order_by(PipVersion.client, PipVersion.version))
+        for cid, dagtekening, leerroute, niveau in _tuples(query):
+            if cid not in first_pip_on:
+                first_pip_on[cid] = as_date(dagtekening)
+            latest_pip[cid] = (leerroute, niveau)
     if ids:
         if rows:
             for verlenging in (Verlenging.select().where(ids_in(Verlenging.client, ids))
@@ -149,36 +155,42 @@ def _load(clients: list[Client], today: datetime.date, rules: Rules, rows: bool)
                 extended[verlenging.client_id] = max(filter(None, (extended.get(verlenging.client_id),
                                                                   verlenging.einddatum)))
         else:
-            for cid, einddatum in (Verlenging.select(Verlenging.client, fn.MAX(Verlenging.einddatum))
-                                   .where(ids_in(Verlenging.client, ids)).group_by(Verlenging.client).tuples()):
+            for cid, einddatum in _tuples(Verlenging.select(Verlenging.client, fn.MAX(Verlenging.einddatum))
+                                          .where(ids_in(Verlenging.client, ids)).group_by(Verlenging.client)):
                 extended[cid] = as_date(einddatum)
 
         # The hours come from the totals the database keeps beside the entries (tracker.counters):
         # a few rows per person whatever their number of entries. Only the recent part (the pace
         # window, after the first PIP) is summed from the entries, over that window alone, in the
         # same statement.
-        first_pip = (PipVersion.select(PipVersion.client, fn.MIN(PipVersion.dagtekening).alias("first"))
-                     .where(ids_in(PipVersion.client, ids)).group_by(PipVersion.client).alias("first_pip"))
-        since = today - datetime.timedelta(days=rules.pace_window_days)
         totals = (EntryTotal.select(EntryTotal.client, EntryTotal.category, EntryTotal.status, EntryTotal.intake,
                                     EntryTotal.hours, EntryTotal.physical_hours, EntryTotal.last_date)
                   .where(ids_in(EntryTotal.client, ids), EntryTotal.status != Status.WITHDRAWN.value,
                          EntryTotal.entries > 0))
-        recent_rows = (Entry.select(Entry.client, Entry.category, SQL(f"'{RECENT}'"), SQL("0"), fn.SUM(Entry.hours),
-                                    SQL("0"), SQL("NULL"))
-                       .join(first_pip, on=(Entry.client == first_pip.c.client_id))
-                       .where(ids_in(Entry.client, ids), Entry.status.in_(COUNTED), Entry.entry_date >= since,
-                              Entry.entry_date > first_pip.c.first)
-                       .group_by(Entry.client, Entry.category))
+        if rules is not None:
+            first_pip = (PipVersion.select(PipVersion.client, fn.MIN(PipVersion.dagtekening).alias("first"))
+                         .where(ids_in(PipVersion.client, ids)).group_by(PipVersion.client).alias("first_pip"))
+            since = today - datetime.timedelta(days=rules.pace_window_days)
+            recent_rows = (Entry.select(Entry.client, Entry.category, SQL(f"'{RECENT}'"), SQL("0"),
+                                        fn.SUM(Entry.hours), SQL("0"), SQL("NULL"))
+                           .join(first_pip, on=(Entry.client == first_pip.c.client_id))
+                           .where(ids_in(Entry.client, ids), Entry.status.in_(COUNTED), Entry.entry_date >= since,
+                                  Entry.entry_date > first_pip.c.first)
+                           .group_by(Entry.client, Entry.category))
+            totals = totals.union_all(recent_rows)
         confirmed_status, submitted_status = Status.CONFIRMED.value, Status.SUBMITTED.value
-        for cid, category, status, intake, hours, physical_sum, last in (
-                Entry._meta.database.execute(totals.union_all(recent_rows)).fetchall()):
+        # A million rows for the planner: PostgreSQL gives dates and Decimals, which need nothing
+        # done to them; SQLite gives text and floats, converted here.
+        from .db import is_postgres
+        text = not is_postgres()
+        for cid, category, status, intake, hours, physical_sum, last in _tuples(totals):
             if status == RECENT:
                 if hours:
-                    recent[cid][category] += _decimal(hours)
+                    _add(recent, cid, category, _decimal(hours))
                 continue
+            if text:
+                hours, last = _decimal(hours), as_date(last)
             cat = category + INTAKE_SUFFIX if intake and category in LANGUAGE else category
-            last = as_date(last)
             if last is not None:
                 previous = last_entry.get(cid)
                 if previous is None or last > previous:
@@ -188,11 +200,11 @@ def _load(clients: list[Client], today: datetime.date, rules: Rules, rows: bool)
                     if previous is None or last > previous:
                         last_map[cid] = last
             if status == confirmed_status:
-                confirmed[cid][cat] += _decimal(hours)
+                _add(confirmed, cid, cat, hours)
                 if physical_sum and cat in LANGUAGE:
-                    physical[cid] += _decimal(physical_sum)
+                    physical[cid] = physical.get(cid, ZERO) + _decimal(physical_sum)
             elif status == submitted_status:
-                pending[cid][cat] += _decimal(hours)
+                _add(pending, cid, cat, hours)
 
         if rows:
             query = (ExamPart.select(ExamPart, ExamAttempt)
@@ -208,22 +220,25 @@ def _load(clients: list[Client], today: datetime.date, rules: Rules, rows: bool)
                         exam_date=attempt.exam_date, result=attempt.result,
                         niveau=attempt.niveau, counts_as_free=attempt.counts_as_free))
         else:
-            query = (ExamPart.select(ExamPart.id, ExamPart.client, ExamPart.code, ExamPart.niveau,
-                                     ExamPart.free_attempts_used_before, ExamAttempt.id, ExamAttempt.exam_date,
-                                     ExamAttempt.result, ExamAttempt.niveau, ExamAttempt.counts_as_free)
-                     .join(ExamAttempt, JOIN.LEFT_OUTER, on=(ExamAttempt.part == ExamPart.id))
-                     .where(ids_in(ExamPart.client, ids))
-                     .order_by(ExamPart.id, ExamAttempt.exam_date).tuples())
-            for pid, cid, code, niveau, used, aid, exam_date, result, attempt_niveau, free in query:
+            # Parts, then their attempts by part id (also when there are none: the same statements
+            # whatever the data). As one join of a thousand people's parts, PostgreSQL chose to read
+            # every attempt of everybody.
+            part_rows = _tuples(ExamPart.select(ExamPart.id, ExamPart.client, ExamPart.code, ExamPart.niveau,
+                                                ExamPart.free_attempts_used_before)
+                                .where(ids_in(ExamPart.client, ids)).order_by(ExamPart.id))
+            for pid, cid, code, niveau, used in part_rows:
                 parts[cid][pid] = (code, niveau, used)
-                if aid is not None:
-                    attempts[pid].append(ExamAttemptFacts(exam_date=as_date(exam_date), result=result,
-                                                          niveau=attempt_niveau, counts_as_free=bool(free)))
+            query = (ExamAttempt.select(ExamAttempt.part, ExamAttempt.exam_date, ExamAttempt.result,
+                                        ExamAttempt.niveau, ExamAttempt.counts_as_free)
+                     .where(ids_in(ExamAttempt.part, [row[0] for row in part_rows]))
+                     .order_by(ExamAttempt.part, ExamAttempt.exam_date))
+            for pid, exam_date, result, attempt_niveau, free in _tuples(query):
+                attempts[pid].append(ExamAttemptFacts(exam_date=as_date(exam_date), result=result,
+                                                      niveau=attempt_niveau, counts_as_free=bool(free)))
 
     files = {}
     for client in clients:
-        versions = pips.get(client.id, [])
-        latest = versions[-1] if versions else None
+        route_level = latest_pip.get(client.id)
         if rows:
             exam = tuple(ExamPartFacts(code=p.code, niveau=p.niveau, attempts=tuple(attempts[p.id]),
                                        free_attempts_used_before=p.free_attempts_used_before)
@@ -234,15 +249,15 @@ def _load(clients: list[Client], today: datetime.date, rules: Rules, rows: bool)
                          for pid, (code, niveau, used) in parts[client.id].items()) if client.id in parts else ()
         facts = ClientFacts(
             today=today,
-            leerroute=latest.leerroute if latest else None,
-            niveau=latest.niveau if latest else None,
+            leerroute=route_level[0] if route_level else None,
+            niveau=route_level[1] if route_level else None,
             coupled_on=client.coupled_on,
-            first_dagtekening=versions[0].dagtekening if versions else None,
+            first_dagtekening=first_pip_on.get(client.id),
             extended_until=extended.get(client.id),
-            confirmed_hours=dict(confirmed[client.id]) if client.id in confirmed else {},
-            pending_hours=dict(pending[client.id]) if client.id in pending else {},
-            physical_language_hours=physical.get(client.id, Decimal(0)),
-            recent_confirmed_hours=dict(recent[client.id]) if client.id in recent else {},
+            confirmed_hours=confirmed.get(client.id) or {},
+            pending_hours=pending.get(client.id) or {},
+            physical_language_hours=physical.get(client.id, ZERO),
+            recent_confirmed_hours=recent.get(client.id) or {},
             exam_parts=exam,
             pvt_signed_on=client.pvt_signed_on,
             map_eindgesprek_on=client.map_eindgesprek_on,
@@ -252,12 +267,25 @@ def _load(clients: list[Client], today: datetime.date, rules: Rules, rows: bool)
             last_map_entry_on=last_map.get(client.id),
         )
         if rows:
-            files[client.id] = ClientFile(facts=facts, pips=versions, verlengingen=verlengingen[client.id],
-                                          parts=list(parts[client.id].values()),
+            files[client.id] = ClientFile(facts=facts, pips=pips.get(client.id, []),
+                                          verlengingen=verlengingen[client.id], parts=list(parts[client.id].values()),
                                           attempts={pid: raw_attempts[pid] for pid in parts[client.id]})
         else:
-            files[client.id] = ClientFile(facts=facts)
+            files[client.id] = facts
     return files
+
+
+def _add(totals: dict, client_id: int, category: str, hours: Decimal) -> None:
+    by_category = totals.get(client_id)
+    if by_category is None:
+        totals[client_id] = {category: ZERO + hours}
+    else:
+        by_category[category] = by_category.get(category, ZERO) + hours
+
+
+def _tuples(query) -> list[tuple]:
+    """The rows of `query` as the driver gives them (dates may be text on SQLite: see as_date)."""
+    return Client._meta.database.execute(query).fetchall()
 
 
 def _decimal(value) -> Decimal:

@@ -2,13 +2,14 @@
 import dataclasses
 import re
 from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from tracker.domain.progress import ClientFacts, ExamAttempt, ExamPart
+from tracker.domain.progress import ClientFacts, ExamAttempt, ExamPart, risk
 from tracker.domain.reminders import (DELIVERY, Event, Reminder, in_quiet_hours, plan_client, plan_digest,
-                                      plan_events, quiet_end_after, send_now)
+                                      plan_events, plan_sessions, quiet_end_after, send_now)
 from tracker.domain.routes import EXAM_PARTS
 from tracker.domain.rules import Rules
 
@@ -143,6 +144,29 @@ def test_sessions_get_session_day_and_session_soon():
     assert summary(out) == [("session_day", utc(2026, 2, 9, 14, 0)), ("session_soon", utc(2026, 2, 10, 12, 0))]
     assert {r.url for r in out} == {"/logboek"}
     assert {r.subject for r in out} == {"s1"}
+
+
+def test_a_session_has_the_same_reminders_for_everyone_it_concerns():
+    # The planner asks plan_sessions once per session and gives the answer to each person it concerns.
+    now = START - 24 * H
+    once = plan_sessions([SESSION, APPOINTMENT], now, RULES, URLS)
+    assert [r.kind for r in once] == ["session_day", "session_soon"]
+    for person in (facts(now), facts(now, route="Z", niveau=None), facts(now, route=None, first_dagtekening=None)):
+        assert of_kind(plan(person, now, [SESSION]), "session_day", "session_soon") == once
+
+
+def test_the_pace_and_pending_hours_decide_no_reminder_and_no_risk():
+    # The planner reads facts without the pace (tracker.facts.load_facts with rules None).
+    now = local(date(2026, 9, 1), 9, 30)      # Z-route: six months before the end, behind on hours
+    hours = {"TAALLES": Decimal(700), "PARTICIPATIE_VRIJWILLIGERSWERK": Decimal(790), "MAP_PRAKTIJK": Decimal(10)}
+    for person in (facts(now, route="Z", niveau=None, confirmed_hours=hours, last_entry_on=date(2026, 8, 1)),
+                   facts(now, niveau="B1", confirmed_hours={"TAALLES": Decimal(550)},
+                         physical_language_hours=Decimal(550), last_map_entry_on=date(2026, 5, 1))):
+        assert risk(person, RULES).reasons and plan(person, now)
+        busy = dataclasses.replace(person, pending_hours={c: Decimal(200) for c in hours},
+                                   recent_confirmed_hours={c: Decimal(300) for c in hours})
+        assert risk(busy, RULES) == risk(person, RULES)
+        assert plan(busy, now) == plan(person, now)
 
 
 def test_plan_client_sends_sessions_to_the_logbook_and_appointments_to_appointments():
@@ -397,6 +421,21 @@ def test_termijn_milestones_12_6_3_1_months_before_the_end(months, day, utc_hour
     assert out[0].subject == f"c1:{months}"
     assert out[0].url == "/"
     assert out[0].params == {"months": months, "last_day": LAST_DAY}
+
+
+@pytest.mark.parametrize("zone", [AMS, ZoneInfo("Pacific/Kiritimati"), ZoneInfo("Pacific/Pago_Pago")])
+def test_a_milestone_comes_into_view_as_far_ahead_as_the_horizon_reaches(zone):
+    # The days whose send time is in the window are worked out once per run (send_days), for
+    # any horizon and on both sides of the date line.
+    milestone = date(2026, 9, 1)
+    due = datetime.combine(milestone, time(10, 0), tzinfo=zone).astimezone(timezone.utc).replace(tzinfo=None)
+    rules = dataclasses.replace(RULES, reminder_horizon_hours=24 * 9)
+    minute = timedelta(minutes=1)
+    moments = {due - 24 * 9 * H: True, due - 24 * 9 * H - minute: False, due + 60 * minute: True,
+               due + 61 * minute: False}
+    for now, planned in moments.items():
+        out = of_kind(plan_client(facts(now), SUBJECT, [], now, zone, rules, URLS), "termijn_milestone")
+        assert [r.due_at for r in out] == ([due] if planned else [])
 
 
 def test_no_milestone_on_an_ordinary_day():

@@ -45,8 +45,9 @@ def free_attempts_left(part: ExamPart, rules: Rules) -> int:
     Booked and pending attempts are already counted as used. Attempts below the PIP level
     do not use a free attempt (R-EX-2).
     """
-    used = part.free_attempts_used_before + sum(
-        1 for a in part.attempts if a.counts_as_free and at_least(a.niveau, part.niveau))
+    used = part.free_attempts_used_before
+    if part.attempts:
+        used += sum(1 for a in part.attempts if a.counts_as_free and at_least(a.niveau, part.niveau))
     return max(rules.free_exam_attempts - used, 0)
 
 
@@ -71,6 +72,8 @@ def awaiting_since(part: ExamPart, today: date) -> date | None:
 
 def part_state(part: ExamPart, today: date) -> str:
     """"passed", "booked", "awaiting" or "open" (nothing planned: the person must register)."""
+    if not part.attempts:
+        return "open"
     if passed_on(part) is not None:
         return "passed"
     if booked_on(part, today) is not None:

@@ -78,8 +78,14 @@ class Requirement:
     next_exam_on: date | None = None
 
 
+_ROUTES = {route.value: route for route in Leerroute}
+
+
 def _route(facts: ClientFacts) -> Leerroute | None:
-    return Leerroute(facts.leerroute) if facts.leerroute else None
+    if not facts.leerroute:
+        return None
+    # A dictionary lookup first: the planner asks this several times for each of 100,000 people.
+    return _ROUTES.get(facts.leerroute) or Leerroute(facts.leerroute)
 
 
 @lru_cache(maxsize=None)
@@ -156,17 +162,30 @@ def exam_parts(facts: ClientFacts) -> dict[str, ExamPart]:
 
 
 def _exam_parts(facts: ClientFacts) -> dict[str, ExamPart]:
+    if not facts.exam_parts:
+        return _untouched_parts(facts.niveau)
+    return _complete_parts(facts.exam_parts, facts.niveau)
+
+
+def _complete_parts(exam_parts: tuple[ExamPart, ...], niveau: str | None) -> dict[str, ExamPart]:
     given = {}
-    for part in facts.exam_parts:
+    for part in exam_parts:
         given.setdefault(part.code, part)
     parts = {}
     for code in EXAM_PARTS:
-        default_level = facts.niveau if code in LANGUAGE_EXAM_PARTS else None
+        default_level = niveau if code in LANGUAGE_EXAM_PARTS else None
         part = given.get(code) or ExamPart(code=code, niveau=default_level)
         if part.niveau is None and default_level:
             part = dataclasses.replace(part, niveau=default_level)
         parts[code] = part
     return parts
+
+
+@lru_cache(maxsize=16)
+def _untouched_parts(niveau: str | None) -> dict[str, ExamPart]:
+    """The parts of someone with no exam rows yet: the same for everybody at one PIP niveau, which
+    is most people. Shared, so exam_parts() only ever hands out copies."""
+    return _complete_parts((), niveau)
 
 
 def _exam_requirement(part: ExamPart, facts: ClientFacts, rules: Rules) -> Requirement:
@@ -241,9 +260,25 @@ def fulfilled(facts: ClientFacts, rules: Rules) -> bool:
 
     Decided by the formal requirements only (exams and milestones), never by hour counters.
     """
-    if _route(facts) is None or facts.first_dagtekening is None:
+    route = _route(facts)
+    if route is None or facts.first_dagtekening is None:
         return False
-    return _formal_done(requirements(facts, rules))
+    # The same answer as _formal_done(requirements(...)) without working out the hour counters
+    # and their projections, which the planner's risk() would otherwise do for every person.
+    parts = None
+    for key in REQUIREMENTS[route]:
+        if key.startswith("exam_"):
+            parts = parts or exam_parts(facts)
+            if passed_on(parts[key.removeprefix("exam_")]) is None:
+                return False
+        elif key in _MILESTONE_DATES and getattr(facts, _MILESTONE_DATES[key]) is None:
+            return False
+    return True
+
+
+# The formal requirements that are a date the gemeente records (the others are exams and hours).
+_MILESTONE_DATES = {"pvt": "pvt_signed_on", "map": "map_eindgesprek_on", "z_eindgesprek": "z_eindgesprek_on",
+                    "taalschakel": "taalschakel_done_on"}
 
 
 def _formal_done(reqs: list[Requirement]) -> bool:
@@ -377,16 +412,15 @@ def risk(facts: ClientFacts, rules: Rules, *, _reqs: list[Requirement] | None = 
             reasons.append("termijn_near_no_exam_booked")
         if any(s == "open" and free_attempts_left(parts[c], rules) == 0 for c, s in states.items()):
             reasons.append("attempts_used_up")
-        language = _sum_for("afschalen", route, facts.confirmed_hours)
-        if (facts.niveau == Niveau.B1 and language >= rules.afschalen_min_hours
-                and _physical_share_ok(language, facts, rules)
-                and any(states[c] != "passed" for c in LANGUAGE_EXAM_PARTS)):
-            reasons.append("afschalen_possible")
+        if facts.niveau == Niveau.B1:
+            language = _sum_for("afschalen", route, facts.confirmed_hours)
+            if (language >= rules.afschalen_min_hours and _physical_share_ok(language, facts, rules)
+                    and any(states[c] != "passed" for c in LANGUAGE_EXAM_PARTS)):
+                reasons.append("afschalen_possible")
 
     if route is Leerroute.Z and facts.z_eindgesprek_on is None:
         near = today >= add_months(termijn.end, -rules.termijn_near_months)
-        reqs = {r.key: r for r in (requirements(facts, rules) if _reqs is None else _reqs)}
-        if near and not termijn.overdue and not (reqs["z_language"].done and reqs["z_participation"].done):
+        if near and not termijn.overdue and not _z_hours_done(facts, route, rules, _reqs):
             reasons.append("termijn_near_hours_behind")
 
     if route is not None and map_required(route) and facts.map_eindgesprek_on is None:
@@ -397,6 +431,16 @@ def risk(facts: ClientFacts, rules: Rules, *, _reqs: list[Requirement] | None = 
     if termijn.overdue:
         reasons.append("termijn_passed")
     return _risk_of(reasons)
+
+
+def _z_hours_done(facts: ClientFacts, route: Leerroute, rules: Rules, reqs: list[Requirement] | None) -> bool:
+    """Both Z-route hour counters reached, before the eindgesprek (without it they are done by hours alone,
+    so the sums answer without working out every requirement)."""
+    if reqs is not None:
+        done = {r.key: r.done for r in reqs}
+        return done["z_language"] and done["z_participation"]
+    return (_sum_for("z_language", route, facts.confirmed_hours) >= rules.zroute_language_hours
+            and _sum_for("z_participation", route, facts.confirmed_hours) >= rules.zroute_participation_hours)
 
 
 def _risk_of(reasons: list[str]) -> Risk:

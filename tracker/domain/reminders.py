@@ -7,6 +7,7 @@ planning can run as often as it likes. Planning looks a little ahead (`horizon`)
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from functools import lru_cache
 
 from .progress import ClientFacts, exam_parts
 from .exams import booked_on, part_state
@@ -96,6 +97,26 @@ def in_window(due: datetime, now: datetime, rules: Rules) -> bool:
         hours=rules.reminder_horizon_hours)
 
 
+@lru_cache(maxsize=64)
+def send_days(now: datetime, zone: tzinfo, rules: Rules) -> frozenset[date]:
+    """The local days whose reminder send time (`rules.reminder_send_time`) is in the window around `now`.
+
+    The same for everybody in one zone at one planning run, so a person's dated reminders
+    (milestones, verlenging, registration, retake, inactivity) are a set lookup each instead of a
+    time zone conversion each. A UTC offset is less than a day, so the send moment of a day lies
+    within a day or two of it: the days three either side of the window are all there can be.
+    """
+    send_at = time.fromisoformat(rules.reminder_send_time)
+    day = (now - timedelta(minutes=rules.reminder_grace_minutes) - timedelta(days=3)).date()
+    last = (now + timedelta(hours=rules.reminder_horizon_hours) + timedelta(days=3)).date()
+    days = set()
+    while day <= last:
+        if in_window(_local(day, send_at, zone), now, rules):
+            days.add(day)
+        day += timedelta(days=1)
+    return frozenset(days)
+
+
 def plan_events(events: list[Event], now: datetime, rules: Rules, url: str) -> list[Reminder]:
     """Appointments and group sessions: a day before and shortly before (domain §7)."""
     out = []
@@ -112,55 +133,66 @@ def plan_events(events: list[Event], now: datetime, rules: Rules, url: str) -> l
     return out
 
 
+def plan_sessions(events: list[Event], now: datetime, rules: Rules, urls: dict[str, str]) -> list[Reminder]:
+    """The group sessions among `events`: the same reminders for everyone a session concerns, so a
+    planner may ask once per session instead of once per person (plan_client asks this too)."""
+    return plan_events([e for e in events if e.kind == "session"], now, rules, urls["logbook"])
+
+
 def plan_client(facts: ClientFacts, subject: str, events: list[Event], now: datetime, zone: tzinfo,
                 rules: Rules, urls: dict[str, str]) -> list[Reminder]:
     """Every reminder due for one statushouder around `now` (naive UTC)."""
-    out = plan_events([e for e in events if e.kind == "appointment"], now, rules, urls["appointments"])
-    out += plan_events([e for e in events if e.kind == "session"], now, rules, urls["logbook"])
+    out = []
+    if events:
+        out += plan_events([e for e in events if e.kind == "appointment"], now, rules, urls["appointments"])
+        out += plan_sessions(events, now, rules, urls)
     if facts.first_dagtekening is None or facts.leerroute is None:
         return out
     send_at = time.fromisoformat(rules.reminder_send_time)
+    days = send_days(now, zone, rules)
     termijn = termijn_info(facts.first_dagtekening, facts.today, rules, facts.extended_until)
 
     if facts.leerroute == Leerroute.B.value:
         parts = exam_parts(facts)
-        exam_time = time.fromisoformat(rules.exam_assumed_time)
         for code, part in parts.items():
+            if not part.attempts:
+                continue    # "open" with nothing failed: only the registration reminders below
             state = part_state(part, facts.today)
             if state == "booked":
                 exam_on = booked_on(part, facts.today)
-                starts = _local(exam_on, exam_time, zone)
+                starts = _local(exam_on, time.fromisoformat(rules.exam_assumed_time), zone)
                 for hours, kind in zip(rules.exam_reminder_hours, ("exam_week", "exam_day", "exam_soon")):
                     due = starts - timedelta(hours=hours)
                     if starts > now and in_window(due, now, rules):
                         out.append(Reminder(kind, f"{subject}:{code}:{exam_on.isoformat()}", due, urls["exam"],
                                             params={"part": code, "date": exam_on.isoformat()}, event_at=starts))
-            failed = [a for a in part.attempts if (a.result or "").upper() == "GEZAKT"]
-            if state == "open" and failed:
+            failed = [a for a in part.attempts if (a.result or "").upper() == "GEZAKT"] if state == "open" else []
+            if failed:
                 last = max(a.exam_date for a in failed)
-                due = _local(last + timedelta(days=1), send_at, zone)
-                if in_window(due, now, rules):
+                if last + timedelta(days=1) in days:
+                    due = _local(last + timedelta(days=1), send_at, zone)
                     out.append(Reminder("exam_retake", f"{subject}:{code}:{last.isoformat()}", due, urls["exam"],
                                         params={"part": code, "by": termijn.latest_exam_registration.isoformat()}))
-        open_parts = [c for c in EXAM_PARTS if part_state(parts[c], facts.today) == "open"] if parts else list(EXAM_PARTS)
-        if open_parts and not termijn.overdue:
-            for days in rules.registration_reminder_days:
-                day = termijn.latest_exam_registration - timedelta(days=days)
-                due = _local(day, send_at, zone)
-                if in_window(due, now, rules):
-                    out.append(Reminder("exam_registration", f"{subject}:{days}", due, urls["exam"],
-                                        params={"parts": open_parts,
-                                                "by": termijn.latest_exam_registration.isoformat()}))
+        if not termijn.overdue:
+            open_parts = None
+            for before in rules.registration_reminder_days:
+                day = termijn.latest_exam_registration - timedelta(days=before)
+                if day not in days:
+                    continue
+                if open_parts is None:
+                    open_parts = [c for c in EXAM_PARTS if part_state(parts[c], facts.today) == "open"]
+                if open_parts:
+                    out.append(Reminder("exam_registration", f"{subject}:{before}", _local(day, send_at, zone),
+                                        urls["exam"], params={"parts": open_parts,
+                                                              "by": termijn.latest_exam_registration.isoformat()}))
 
     for months, day in termijn.milestones:
-        due = _local(day, send_at, zone)
-        if in_window(due, now, rules):
-            out.append(Reminder("termijn_milestone", f"{subject}:{months}", due, urls["home"],
+        if day in days:
+            out.append(Reminder("termijn_milestone", f"{subject}:{months}", _local(day, send_at, zone), urls["home"],
                                 params={"months": months, "last_day": termijn.last_day.isoformat()}))
-    due = _local(termijn.verlenging_window_opens, send_at, zone)
-    if in_window(due, now, rules):
-        out.append(Reminder("verlenging_window", subject, due, urls["help"],
-                            params={"last_day": termijn.last_day.isoformat()}))
+    if termijn.verlenging_window_opens in days:
+        out.append(Reminder("verlenging_window", subject, _local(termijn.verlenging_window_opens, send_at, zone),
+                            urls["help"], params={"last_day": termijn.last_day.isoformat()}))
 
     # No entries for a while while MAP or the Z-route needs hours: one nudge per quiet spell.
     route = Leerroute(facts.leerroute)
@@ -169,10 +201,9 @@ def plan_client(facts: ClientFacts, subject: str, events: list[Event], now: date
     if hours_needed and not termijn.overdue:
         last = max(filter(None, (facts.last_entry_on, facts.first_dagtekening)))
         day = last + timedelta(days=rules.inactivity_days + 1)
-        due = _local(day, send_at, zone)
-        if in_window(due, now, rules):
-            out.append(Reminder("inactivity", f"{subject}:{last.isoformat()}", due, urls["logbook"],
-                                params={"days": rules.inactivity_days}))
+        if day in days:
+            out.append(Reminder("inactivity", f"{subject}:{last.isoformat()}", _local(day, send_at, zone),
+                                urls["logbook"], params={"days": rules.inactivity_days}))
     return out
 
 

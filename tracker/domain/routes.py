@@ -39,11 +39,16 @@ def map_required(route: str) -> bool:
     return "map" in REQUIREMENTS[Leerroute(route)]
 
 
+# Position of each level by its code, so the planner's many comparisons are dictionary lookups.
+_RANK = {niveau.value: position for position, niveau in enumerate(NIVEAU_ORDER)}
+
+
 def at_least(niveau: str | None, target: str | None) -> bool:
     """Whether `niveau` reaches `target`; an unknown level on either side is taken as reaching it.
 
     KNM has no level, and an attempt recorded without one is assumed to be at the PIP level.
     """
-    if not niveau or not target or niveau not in NIVEAU_ORDER or target not in NIVEAU_ORDER:
+    rank, goal = _RANK.get(niveau), _RANK.get(target)
+    if rank is None or goal is None:
         return True
-    return NIVEAU_ORDER.index(Niveau(niveau)) >= NIVEAU_ORDER.index(Niveau(target))
+    return rank >= goal

@@ -17,6 +17,7 @@ def add_years(d: date, years: int) -> date:
         return date(d.year + years, 3, 1)
 
 
+@lru_cache(maxsize=8192)
 def add_months(d: date, months: int) -> date:
     """The same day `months` later (or earlier when negative), clamped to the end of the month."""
     index = d.year * 12 + (d.month - 1) + months
@@ -65,7 +66,7 @@ class TermijnInfo:
     extended: bool
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=8192)
 def termijn_info(first_dagtekening: date, today: date, rules: Rules,
                  extended_until: date | None = None) -> TermijnInfo:
     """Termijn dates and counters for `today` (remembered: the pages and the planner ask several
