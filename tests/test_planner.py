@@ -9,6 +9,8 @@ import pytest
 from tracker.domain.rules import Rules
 from tracker.extensions import db
 from tracker.facts import load_facts
+from peewee import fn
+
 from tracker.models import Appointment, Client, Outbox, utcnow
 from tracker.notify import planner
 from tracker.notify.scheduler import AlreadyRunning, acquire_lock
@@ -99,3 +101,42 @@ def test_the_scheduler_plans_dispatches_forgets_form_keys_and_applies_retention(
     # Only planning when separate dispatch processes send (SCHEDULER_DISPATCH=0).
     assert {job.id for job in build(app, dispatching=False, pusher=None).get_jobs()} == {"plan", "form_keys",
                                                                                           "retention"}
+
+
+def test_everyone_a_group_session_concerns_gets_the_reminder(app, world):
+    """A KNM lesson of the gemeente: each of its statushouders with a PIP gets their own reminder
+    (the session alone as the outbox key let only the first one through)."""
+    now = utcnow().replace(second=0, microsecond=0)
+    from tracker.models import GroupSession
+    with app.app_context(), db.connection_context():
+        people = [world.client] + [factories.client(world.gemeente, world.cp, f"sh-knm{i}", name=f"Knm {i}")
+                                   for i in range(3)]
+        for person in people[1:]:
+            factories.pip(person)
+        if not world.client.pip_versions.count():
+            factories.pip(world.client)
+        GroupSession.create(gemeente=world.gemeente, category="KNM_LES", title="KNM A",
+                            starts_at=now + datetime.timedelta(hours=23), ends_at=now + datetime.timedelta(hours=25))
+        planner.plan(now)
+        planner.plan(now + datetime.timedelta(minutes=10))
+        rows = list(Outbox.select().where(Outbox.kind == "session_day"))
+    assert sorted(r.user_id for r in rows) == sorted(p.user_id for p in people)
+    assert len({r.topic for r in rows}) == len(people)
+
+
+def test_offering_known_reminders_again_uses_up_no_ids(app, world):
+    """Every run offers every reminder due around now again; the ones already in the outbox must not
+    draw a new id each time (PostgreSQL draws one per attempted row, conflict or not)."""
+    now = utcnow().replace(second=0, microsecond=0)
+    with app.app_context(), db.connection_context():
+        Appointment.create(client=world.client, kind="VOORTGANGSGESPREK", location="Gemeentehuis",
+                           starts_at=now + datetime.timedelta(hours=23))
+        planner.plan(now)
+        last = Outbox.select(fn.MAX(Outbox.id)).scalar()
+        for minutes in range(10, 60, 10):   # five more runs offer the same reminders again
+            planner.plan(now + datetime.timedelta(minutes=minutes))
+        Appointment.create(client=world.client, kind="KENNISMAKING", location="Thuis",
+                           starts_at=now + datetime.timedelta(hours=24))
+        planner.plan(now + datetime.timedelta(minutes=60))
+        new = sorted(row.id for row in Outbox.select(Outbox.id).where(Outbox.id > last))
+    assert new and new == list(range(last + 1, last + 1 + len(new)))

@@ -152,7 +152,8 @@ def test_a_session_has_the_same_reminders_for_everyone_it_concerns():
     once = plan_sessions([SESSION, APPOINTMENT], now, RULES, URLS)
     assert [r.kind for r in once] == ["session_day", "session_soon"]
     for person in (facts(now), facts(now, route="Z", niveau=None), facts(now, route=None, first_dagtekening=None)):
-        assert of_kind(plan(person, now, [SESSION]), "session_day", "session_soon") == once
+        assert of_kind(plan(person, now, [SESSION]), "session_day", "session_soon") == [
+            r.for_person("c1") for r in once]
 
 
 def test_the_pace_and_pending_hours_decide_no_reminder_and_no_risk():
@@ -695,3 +696,14 @@ def test_send_now_across_spring_dst_change_event_after_quiet_end_waits():
     now = utc(2026, 3, 28, 22, 0)
     event_at = utc(2026, 3, 29, 6, 30)
     assert send_now("appointment_soon", event_at, now, AMS, QUIET_START, QUIET_END) is False
+
+
+def test_everyone_a_session_concerns_gets_their_own_reminder():
+    # Two people the same session concerns: two reminders with different outbox keys and Topics,
+    # so neither takes the other's place in the outbox or on the phone.
+    now = START - 24 * H
+    first = of_kind(plan_client(facts(now), "person-1", [SESSION], now, AMS, RULES, URLS), "session_day")
+    second = of_kind(plan_client(facts(now), "person-2", [SESSION], now, AMS, RULES, URLS), "session_day")
+    assert len(first) == len(second) == 1
+    assert first[0].key != second[0].key and first[0].topic != second[0].topic
+    assert first[0].due_at == second[0].due_at and first[0].params == second[0].params

@@ -5,7 +5,7 @@ planning can run as often as it likes. Planning looks a little ahead (`horizon`)
 (`grace`): late reminders are still sent, stale ones are not.
 """
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 
@@ -66,6 +66,11 @@ class Reminder:
     def key(self) -> str:
         """Unique outbox key: kind, subject and due moment."""
         return f"{self.kind}:{self.subject}:{self.due_at.isoformat(timespec='minutes')}"
+
+    def for_person(self, person: str) -> "Reminder":
+        """This reminder for one of the people a shared event concerns (a group session): the person
+        is part of the subject, so each gets their own outbox row, inbox message and Topic."""
+        return replace(self, subject=f"{person}:{self.subject}")
 
     @property
     def urgency(self) -> str:
@@ -135,7 +140,8 @@ def plan_events(events: list[Event], now: datetime, rules: Rules, url: str) -> l
 
 def plan_sessions(events: list[Event], now: datetime, rules: Rules, urls: dict[str, str]) -> list[Reminder]:
     """The group sessions among `events`: the same reminders for everyone a session concerns, so a
-    planner may ask once per session instead of once per person (plan_client asks this too)."""
+    planner may ask once per session instead of once per person; each person gets them through
+    Reminder.for_person (plan_client does the same)."""
     return plan_events([e for e in events if e.kind == "session"], now, rules, urls["logbook"])
 
 
@@ -145,7 +151,7 @@ def plan_client(facts: ClientFacts, subject: str, events: list[Event], now: date
     out = []
     if events:
         out += plan_events([e for e in events if e.kind == "appointment"], now, rules, urls["appointments"])
-        out += plan_sessions(events, now, rules, urls)
+        out += [r.for_person(subject) for r in plan_sessions(events, now, rules, urls)]
     if facts.first_dagtekening is None or facts.leerroute is None:
         return out
     send_at = time.fromisoformat(rules.reminder_send_time)

@@ -5,7 +5,9 @@ PostgreSQL, so several dispatchers can run). A dispatcher that dies leaves its r
 when the lease runs out another run claims them again, so no reminder is lost. A resend carries the
 same Topic and notification tag, so the phone shows it once.
 """
+import csv
 import datetime
+import io
 from dataclasses import dataclass
 
 from peewee import SQL, fn
@@ -28,30 +30,52 @@ def enqueue(planned) -> int:
     """Write planned (reminder, user id) pairs; keys already there are left alone. Returns rows offered.
 
     A planning run offers every reminder due around now for 100,000 people, most of them already
-    there: one prepared statement run for all rows (executemany on SQLite, execute_values on
-    PostgreSQL), with the conflict on the unique key ignored by the database.
+    there, with the conflict on the unique key ignored by the database: on PostgreSQL the rows are
+    COPied into a temporary table and moved with one INSERT … SELECT (a tenth of the client work of
+    a parameterised INSERT per row); on SQLite one prepared statement runs for all rows.
     """
     now = utcnow()
-    fields = [Outbox._meta.fields[name] for name in _ENQUEUE]
+    params_json = Outbox.params.db_value
+    texts: dict[tuple, str] = {}    # a group session's reminders share their params: dumped once
     rows = []
     for r, user_id in planned:
-        values = (r.key, user_id, r.kind, dict(r.params, event_at=r.event_at.isoformat() if r.event_at else None),
-                  r.url, r.urgency, r.ttl, r.topic, r.due_at, r.due_at, "pending", 0, now)
-        rows.append(tuple(f.db_value(v) for f, v in zip(fields, values)))
+        memo = (id(r.params), r.event_at)
+        text = texts.get(memo)
+        if text is None:
+            text = texts[memo] = params_json(dict(r.params, event_at=r.event_at.isoformat() if r.event_at else None))
+        rows.append((r.key, user_id, r.kind, text, r.url, r.urgency, r.ttl, r.topic, r.due_at, r.due_at, "pending",
+                     0, now))
     if not rows:
         return 0
+    fields = [Outbox._meta.fields[name] for name in _ENQUEUE]
     columns = ", ".join(f'"{f.column_name}"' for f in fields)
     table = Outbox._meta.table_name
     with db.atomic():
         cursor = db.cursor()
         if is_postgres():
-            from psycopg2.extras import execute_values
-            execute_values(cursor, f'INSERT INTO "{table}" ({columns}) VALUES %s ON CONFLICT DO NOTHING', rows,
-                           page_size=1000)
+            _copy_in(cursor, table, columns, rows)
         else:
             marks = ", ".join("?" * len(fields))
             cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING', rows)
     return len(rows)
+
+
+def _copy_in(cursor, table: str, columns: str, rows: list[tuple]) -> None:
+    """PostgreSQL: COPY the rows (CSV) into a temporary table of just these columns, then insert
+    the keys not there yet. The NOT EXISTS matters: PostgreSQL draws the id for every row that
+    reaches the INSERT, conflict or not, and a run re-offers some 100,000 reminders every ten
+    minutes: 16 million ids a day would use up the id column in months. ON CONFLICT stays for a
+    key that arrives meanwhile, and skips duplicates among the rows. No value here is ever empty
+    text, so an empty CSV field is NULL."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    buffer.seek(0)
+    incoming = f'"{table}_incoming"'
+    cursor.execute(f'CREATE TEMPORARY TABLE IF NOT EXISTS {incoming} AS SELECT {columns} FROM "{table}" WITH NO DATA')
+    cursor.copy_expert(f'COPY {incoming} ({columns}) FROM STDIN WITH (FORMAT csv)', buffer)
+    cursor.execute(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM {incoming} AS i '
+                   f'WHERE NOT EXISTS (SELECT 1 FROM "{table}" AS o WHERE o."key" = i."key") ON CONFLICT DO NOTHING')
+    cursor.execute(f'TRUNCATE {incoming}')
 
 
 def id_list(ids) -> SQL:

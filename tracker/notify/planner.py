@@ -104,8 +104,8 @@ def plan(now: datetime.datetime | None = None, parallel: bool | None = None) -> 
     On PostgreSQL with many people (PARALLEL_FROM; `parallel` overrides) the gemeenten are split
     in two shares of about as many people and a second process plans one of them: one process
     alone keeps one core busy at a time, as it and the database wait for each other. Each gemeente
-    is planned whole by one process, so a group session's reminder goes to the same person as it
-    would in one process; the digests are planned last, here. SQLite stays with one process (one
+    is planned whole by one process (its rules, zone and sessions are worked out once); the digests
+    are planned last, here. SQLite stays with one process (one
     writer at a time). Run it outside a transaction: the second process sees only what is committed.
     """
     now = now or utcnow()
@@ -179,10 +179,6 @@ def _plan_clients(places, now, urls, gemeente_ids=None) -> tuple[dict[str, int],
     Returns the counts and, per (gemeente id, contactpersoon id), the clients with a new risk reason."""
     counts = {"clients": 0, "reminders": 0, "digests": 0}
     new_risks: dict[tuple[int, int], int] = {}
-    # Keys offered earlier in this run: a group session's reminders have the session as subject, so
-    # everyone it concerns offers the same key and the outbox keeps the first. Not offering them
-    # again leaves the outbox as it would be and saves most of the rows sent to the database.
-    offered: set[str] = set()
     last_id = 0
     while True:
         query = Client.select(*_COLUMNS).where(Client.id > last_id)
@@ -192,7 +188,7 @@ def _plan_clients(places, now, urls, gemeente_ids=None) -> tuple[dict[str, int],
         if not clients:
             break
         last_id = clients[-1].id
-        counts["reminders"] += _plan_page(clients, places, now, urls, new_risks, offered)
+        counts["reminders"] += _plan_page(clients, places, now, urls, new_risks)
         counts["clients"] += len(clients)
         if len(clients) < PAGE:
             break
@@ -203,7 +199,7 @@ def _never(facts) -> bool:
     return False
 
 
-def _plan_page(clients, places, now, urls, new_risks, offered) -> int:
+def _plan_page(clients, places, now, urls, new_risks) -> int:
     """Plan one page of clients; returns the reminders offered (as outbox.enqueue counts them)."""
     facts: dict[int, ClientFacts] = {}
     by_day: dict[datetime.date, list] = {}
@@ -232,13 +228,9 @@ def _plan_page(clients, places, now, urls, new_risks, offered) -> int:
         reminders = plan_client(fact, client.public_id, own, now, place.tz, place.rules, urls)
         for needed, session_reminders in place.sessions:
             if needed(fact):
-                reminders += session_reminders
-        for reminder in reminders:
-            offers += 1
-            key = reminder.key
-            if key not in offered:
-                offered.add(key)
-                planned.append((reminder, client.user_id))
+                reminders += [r.for_person(client.public_id) for r in session_reminders]
+        offers += len(reminders)
+        planned += [(reminder, client.user_id) for reminder in reminders]
         if not place.digest_run:
             continue
         reasons = list(risk(fact, place.rules).reasons)
