@@ -189,7 +189,8 @@ def _load(clients: list[Client], today: datetime.date, rules: Rules | None, rows
                     _add(recent, cid, category, _decimal(hours))
                 continue
             if text:
-                hours, last = _decimal(hours), as_date(last)
+                # Dates stay ISO text here (they compare the same way) and become dates once per person.
+                hours = _decimal(hours)
             cat = category + INTAKE_SUFFIX if intake and category in LANGUAGE else category
             if last is not None:
                 previous = last_entry.get(cid)
@@ -263,8 +264,8 @@ def _load(clients: list[Client], today: datetime.date, rules: Rules | None, rows
             map_eindgesprek_on=client.map_eindgesprek_on,
             z_eindgesprek_on=client.z_eindgesprek_on,
             taalschakel_done_on=client.taalschakel_done_on,
-            last_entry_on=last_entry.get(client.id),
-            last_map_entry_on=last_map.get(client.id),
+            last_entry_on=as_date(last_entry.get(client.id)),
+            last_map_entry_on=as_date(last_map.get(client.id)),
         )
         if rows:
             files[client.id] = ClientFile(facts=facts, pips=pips.get(client.id, []),
