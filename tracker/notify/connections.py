@@ -1,10 +1,10 @@
 """Keep-alive HTTP/1.1 connections to a push service, for the dispatcher's POSTs.
 
-Written out rather than taken from urllib3 or http.client: both parse every response through
-general machinery (http.client's header parser builds an email message) that cost the dispatcher
-more CPU per message than encrypting it. A push service answers small responses to small POSTs;
-this reads exactly what HTTP/1.1 allows for those (Content-Length, chunked, or until close,
-1xx skipped) and refuses anything oversized.
+The protocol (writing the request; reading the answer by Content-Length, chunks or until close,
+interim 1xx skipped; keeping the connection or closing it) is h11's. The socket is ours: connect,
+proxy CONNECT, TLS, timeouts, size limits, and sending a request once more on a new connection
+only when a reused one was closed before a single byte of the answer came back (the keep-alive
+race), never when the service may have acted on it.
 
 Not thread-safe: the Pusher gives each worker thread its own connection per origin.
 """
@@ -15,13 +15,16 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-MAX_LINE = 8 * 1024
-MAX_HEADERS = 100
+import h11
+
+# A push service answers a small head and a small body; anything larger is not one.
+MAX_HEAD = 16 * 1024
 MAX_BODY = 1024 * 1024
+READ_SIZE = 64 * 1024
 
 
 class ProtocolError(OSError):
-    """The push service's answer is not HTTP/1.1 as we read it; the connection is closed."""
+    """The push service's answer is not HTTP/1.1 as h11 reads it, or oversized; the connection is closed."""
 
 
 class _Unanswered(OSError):
@@ -47,11 +50,11 @@ class Connection:
             raise ValueError(f"not an http(s) origin: {origin!r}")
         self.scheme, self.host = parts.scheme, parts.hostname
         self.port = parts.port or (443 if parts.scheme == "https" else 80)
-        self.host_header = parts.netloc.rpartition("@")[2]
+        self.host_header = parts.netloc.rpartition("@")[2].encode("ascii")
         self.timeout, self.proxy = timeout, proxy
         self.ssl_context = ssl_context
         self._sock: socket.socket | None = None
-        self._reader = None
+        self._http: h11.Connection | None = None
 
     # -- life cycle -------------------------------------------------------------------------
     def _open(self) -> None:
@@ -74,28 +77,28 @@ class Connection:
             except BaseException:
                 sock.close()
                 raise
-        self._sock, self._reader = sock, sock.makefile("rb")
+        self._sock = sock
+        self._http = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD)
 
     def _tunnel(self, sock: socket.socket) -> None:
         target = f"{self.host}:{self.port}" if ":" not in self.host else f"[{self.host}]:{self.port}"
-        sock.sendall(f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n".encode("ascii"))
-        reader = sock.makefile("rb")
-        try:
-            _version, status, _headers = self._read_head(reader, time.monotonic() + self.timeout)
-        finally:
-            reader.close()
-        if status != 200:
-            raise ProtocolError(f"proxy answered {status} to CONNECT {target}")
+        http = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD)
+        sock.sendall(http.send(h11.Request(method="CONNECT", target=target, headers=[("Host", target)]))
+                     + http.send(h11.EndOfMessage()))
+        answer = self._answer(sock, http, time.monotonic() + self.timeout)
+        if answer.status != 200:
+            raise ProtocolError(f"proxy answered {answer.status} to CONNECT {target}")
+        if http.trailing_data[0]:
+            # The tunnel's far end speaks only after we do: bytes already here are not its.
+            raise ProtocolError("proxy sent data after its answer to CONNECT")
 
     def close(self) -> None:
-        sock, reader = self._sock, self._reader
-        self._sock = self._reader = None
-        for thing in (reader, sock):
-            if thing is not None:
-                try:
-                    thing.close()
-                except OSError:
-                    pass
+        sock, self._sock, self._http = self._sock, None, None
+        if sock is not None:
+            try:
+                sock.close()
+            except OSError:
+                pass
 
     def _dropped(self) -> bool:
         """An idle keep-alive connection the service has closed reads as ready (EOF)."""
@@ -107,122 +110,78 @@ class Connection:
             return True
 
     # -- one exchange -----------------------------------------------------------------------
-    def post(self, target: str, headers: str, body: bytes) -> Response:
-        """POST `body` to `target` (path and query) with `headers` ("Name: value\\r\\n" lines)."""
-        request = (f"POST {target} HTTP/1.1\r\nHost: {self.host_header}\r\n{headers}"
-                   f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1") + body
+    def post(self, target: str, headers: list[tuple[str, str]], body: bytes) -> Response:
+        """POST `body` to `target` (path and query) with `headers` ((name, value) pairs)."""
+        headers = [("Host", self.host_header), *headers, ("Content-Length", str(len(body)))]
         reused = self._sock is not None
         if reused and self._dropped():
             self.close()
             reused = False
         try:
-            return self._exchange(request)
+            return self._exchange(target, headers, body)
         except _Unanswered:
             if not reused:
                 raise
         # The service closed the idle connection as we wrote to it (the keep-alive race): nothing
         # was answered, so the request goes once more on a new connection.
-        return self._exchange(request)
+        return self._exchange(target, headers, body)
 
-    def _exchange(self, request: bytes) -> Response:
+    def _exchange(self, target: str, headers: list, body: bytes) -> Response:
         if self._sock is None:
             self._open()
+        sock, http = self._sock, self._http
         deadline = time.monotonic() + self.timeout
         try:
+            request = (http.send(h11.Request(method="POST", target=target, headers=headers))
+                       + http.send(h11.Data(data=body)) + http.send(h11.EndOfMessage()))
             try:
-                self._sock.sendall(request)
-                first = self._reader.peek(1)[:1]
+                sock.sendall(request)
+                first = sock.recv(READ_SIZE)
             except (BrokenPipeError, ConnectionResetError, ssl.SSLEOFError) as exc:
                 raise _Unanswered(str(exc))
             if not first:
                 raise _Unanswered("closed before answering")
-            response, keep = self._read_response(deadline)
+            http.receive_data(first)
+            response = self._answer(sock, http, deadline)
         except BaseException:
             self.close()
             raise
-        if not keep:
+        if http.our_state is h11.DONE and http.their_state is h11.DONE:
+            http.start_next_cycle()
+        else:
             self.close()
         return response
 
-    # -- reading ----------------------------------------------------------------------------
     @staticmethod
-    def _line(reader, deadline: float) -> bytes:
-        line = reader.readline(MAX_LINE + 1)
-        if len(line) > MAX_LINE:
-            raise ProtocolError("line too long")
-        if not line.endswith(b"\n"):
-            raise ProtocolError("connection closed mid-answer")
-        if time.monotonic() > deadline:
-            raise TimeoutError("answer took longer than the timeout")
-        return line
-
-    @classmethod
-    def _read_head(cls, reader, deadline: float) -> tuple[bytes, int, dict[str, str]]:
-        """(HTTP version, status, headers), 1xx interim answers skipped."""
-        while True:
-            parts = cls._line(reader, deadline).split(None, 2)
-            if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
-                raise ProtocolError(f"not an HTTP/1.x status line: {b' '.join(parts)[:80]!r}")
-            status = int(parts[1])
-            headers: dict[str, str] = {}
-            for _ in range(MAX_HEADERS + 1):
-                line = cls._line(reader, deadline)
-                if line in (b"\r\n", b"\n"):
+    def _answer(sock: socket.socket, http: h11.Connection, deadline: float) -> Response:
+        """The final answer, interim 1xx skipped; after a CONNECT's 2xx only its head."""
+        status, headers, chunks, size = 0, {}, [], 0
+        try:
+            while True:
+                event = http.next_event()
+                if event is h11.NEED_DATA:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError("answer took longer than the timeout")
+                    http.receive_data(sock.recv(READ_SIZE))
+                elif type(event) is h11.Response:
+                    status = event.status_code
+                    for name, value in event.headers:
+                        name, value = name.decode("latin-1"), value.decode("latin-1")
+                        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+                    if int(headers.get("content-length", 0)) > MAX_BODY:
+                        raise ProtocolError(f"Content-Length {headers['content-length']}")
+                elif type(event) is h11.Data:
+                    size += len(event.data)
+                    if size > MAX_BODY:
+                        raise ProtocolError("answer too long")
+                    chunks.append(event.data)
+                elif type(event) is h11.EndOfMessage or event is h11.PAUSED:
                     break
-                name, sep, value = line.decode("latin-1").partition(":")
-                if not sep:
-                    raise ProtocolError(f"bad header line: {line[:80]!r}")
-                name = name.strip().lower()
-                value = value.strip()
-                headers[name] = f"{headers[name]}, {value}" if name in headers else value
-            else:
-                raise ProtocolError("too many headers")
-            if not 100 <= status < 200:
-                return parts[0], status, headers
-
-    def _read_response(self, deadline: float) -> tuple[Response, bool]:
-        reader = self._reader
-        version, status, headers = self._read_head(reader, deadline)
-        tokens = {t.strip().lower() for t in headers.get("connection", "").split(",")}
-        keep = "keep-alive" in tokens if version == b"HTTP/1.0" else "close" not in tokens
-        if status in (204, 304):
-            body = b""
-        elif "chunked" in headers.get("transfer-encoding", "").lower():
-            body = self._read_chunked(reader, deadline)
-        elif "content-length" in headers:
-            length = headers["content-length"]
-            if not length.isdigit() or int(length) > MAX_BODY:
-                raise ProtocolError(f"Content-Length {length[:20]!r}")
-            body = reader.read(int(length))
-            if len(body) < int(length):
-                raise ProtocolError("connection closed mid-body")
-        else:
-            body = reader.read(MAX_BODY + 1)    # until the service closes
-            if len(body) > MAX_BODY:
-                raise ProtocolError("answer too long")
-            keep = False
+                elif type(event) is h11.ConnectionClosed:
+                    raise ProtocolError("connection closed before the answer")
+                # h11.InformationalResponse (1xx): the final answer follows.
+        except h11.RemoteProtocolError as exc:
+            raise ProtocolError(str(exc)) from exc
         if time.monotonic() > deadline:
             raise TimeoutError("answer took longer than the timeout")
-        return Response(status, headers, body), keep
-
-    @classmethod
-    def _read_chunked(cls, reader, deadline: float) -> bytes:
-        chunks, total = [], 0
-        while True:
-            size_text = cls._line(reader, deadline).split(b";", 1)[0].strip()
-            try:
-                size = int(size_text, 16)
-            except ValueError:
-                raise ProtocolError(f"bad chunk size {size_text[:20]!r}")
-            if size == 0:
-                while cls._line(reader, deadline) not in (b"\r\n", b"\n"):   # trailers
-                    pass
-                return b"".join(chunks)
-            total += size
-            if total > MAX_BODY:
-                raise ProtocolError("answer too long")
-            chunk = reader.read(size)
-            if len(chunk) < size:
-                raise ProtocolError("connection closed mid-chunk")
-            chunks.append(chunk)
-            cls._line(reader, deadline)   # the CRLF after the chunk
+        return Response(status, headers, b"".join(chunks))

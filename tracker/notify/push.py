@@ -146,9 +146,11 @@ class Pusher:
             body = encrypt(job.payload, self._subscription_keys(job.subscription["keys"]))
         except (ValueError, TypeError, KeyError) as exc:  # a malformed subscription
             return PushResult("gone", detail=str(exc)[:200])
-        headers = (f"Authorization: {self._authorization(origin)}\r\nTTL: {int(job.ttl)}\r\n"
-                   f"Urgency: {job.urgency}\r\n" + (f"Topic: {job.topic}\r\n" if job.topic else "")
-                   + "Content-Encoding: aes128gcm\r\nContent-Type: application/octet-stream\r\n")
+        headers = [("Authorization", self._authorization(origin)), ("TTL", str(int(job.ttl))),
+                   ("Urgency", job.urgency), ("Content-Encoding", "aes128gcm"),
+                   ("Content-Type", "application/octet-stream")]
+        if job.topic:
+            headers.append(("Topic", job.topic))
         try:
             response = self._connection(origin).post(target, headers, body)
         except OSError as exc:
