@@ -10,13 +10,14 @@ from decimal import Decimal
 
 import json
 
-from peewee import JOIN, SQL, Value, fn
+from peewee import JOIN, SQL, NodeList, Value, fn
 
 from .domain.hours import LANGUAGE_CATEGORIES, PARTICIPATION_CATEGORIES, Category, Status
 from .domain.progress import ClientFacts, ExamAttempt as ExamAttemptFacts, ExamPart as ExamPartFacts
 from .domain.progress import Summary, summarize
 from .domain.rules import Rules
 from .models import Client, Entry, EntryTotal, ExamAttempt, ExamPart, PipVersion, Verlenging
+from .prepared import Param, Prepared
 from .web.timeutil import local_today
 
 COUNTED = (Status.SUBMITTED.value, Status.CONFIRMED.value)
@@ -37,10 +38,54 @@ def ids_in(field, ids):
     one value the statement is the same text every time and still uses the index on `field`.
     """
     from .db import is_postgres
+    if isinstance(ids, Param):   # a placeholder of a Prepared query: the list comes at run time
+        if is_postgres():
+            return field == fn.ANY(Param(ids.name, convert=list))
+        return field.in_(NodeList((SQL("(SELECT value FROM json_each("), Param(ids.name, convert=json.dumps),
+                                   SQL("))")), glue=""))
     ids = list(ids)
     if is_postgres():
         return field == fn.ANY(Value(ids, unpack=False))
     return field.in_(SQL("(SELECT value FROM json_each(?))", (json.dumps(ids),)))
+
+
+# The statements of load_facts, made once per database (tracker.prepared): every statushouder page
+# and the caseload run them, and building them cost more than running them for one person.
+_PIPS = Prepared(lambda ids: PipVersion.select(PipVersion.client, PipVersion.dagtekening, PipVersion.leerroute,
+                                               PipVersion.niveau)
+                 .where(ids_in(PipVersion.client, ids)).order_by(PipVersion.client, PipVersion.version))
+_EXTENDED = Prepared(lambda ids: Verlenging.select(Verlenging.client, fn.MAX(Verlenging.einddatum))
+                     .where(ids_in(Verlenging.client, ids)).group_by(Verlenging.client))
+
+
+def _totals_query(ids):
+    return (EntryTotal.select(EntryTotal.client, EntryTotal.category, EntryTotal.status, EntryTotal.intake,
+                              EntryTotal.hours, EntryTotal.physical_hours, EntryTotal.last_date)
+            .where(ids_in(EntryTotal.client, ids), EntryTotal.status != Status.WITHDRAWN.value,
+                   EntryTotal.entries > 0))
+
+
+def _totals_with_pace_query(ids, since):
+    """The totals, and the hours of the pace window (after the first PIP) summed from the entries."""
+    first_pip = (PipVersion.select(PipVersion.client, fn.MIN(PipVersion.dagtekening).alias("first"))
+                 .where(ids_in(PipVersion.client, ids)).group_by(PipVersion.client).alias("first_pip"))
+    recent_rows = (Entry.select(Entry.client, Entry.category, SQL(f"'{RECENT}'"), SQL("0"),
+                                fn.SUM(Entry.hours), SQL("0"), SQL("NULL"))
+                   .join(first_pip, on=(Entry.client == first_pip.c.client_id))
+                   .where(ids_in(Entry.client, ids), Entry.status.in_(COUNTED), Entry.entry_date >= since,
+                          Entry.entry_date > first_pip.c.first)
+                   .group_by(Entry.client, Entry.category))
+    return _totals_query(ids).union_all(recent_rows)
+
+
+_TOTALS = Prepared(_totals_query)
+_TOTALS_WITH_PACE = Prepared(_totals_with_pace_query)
+_PARTS = Prepared(lambda ids: ExamPart.select(ExamPart.id, ExamPart.client, ExamPart.code, ExamPart.niveau,
+                                              ExamPart.free_attempts_used_before)
+                  .where(ids_in(ExamPart.client, ids)).order_by(ExamPart.id))
+_ATTEMPTS = Prepared(lambda ids: ExamAttempt.select(ExamAttempt.part, ExamAttempt.exam_date, ExamAttempt.result,
+                                                    ExamAttempt.niveau, ExamAttempt.counts_as_free)
+                     .where(ids_in(ExamAttempt.part, ids)).order_by(ExamAttempt.part, ExamAttempt.exam_date))
 
 
 def rules_for(gemeente) -> Rules:
@@ -141,9 +186,7 @@ def _load(clients: list[Client], today: datetime.date, rules: Rules | None, rows
             first_pip_on[cid] = versions[0].dagtekening
             latest_pip[cid] = (versions[-1].leerroute, versions[-1].niveau)
     elif ids:
-        query = (PipVersion.select(PipVersion.client, PipVersion.dagtekening, PipVersion.leerroute, PipVersion.niveau)
-                 .where(ids_in(PipVersion.client, ids)).order_by(PipVersion.client, PipVersion.version))
-        for cid, dagtekening, leerroute, niveau in _tuples(query):
+        for cid, dagtekening, leerroute, niveau in _PIPS.fetchall(ids=ids):
             if cid not in first_pip_on:
                 first_pip_on[cid] = as_date(dagtekening)
             latest_pip[cid] = (leerroute, niveau)
@@ -155,35 +198,23 @@ def _load(clients: list[Client], today: datetime.date, rules: Rules | None, rows
                 extended[verlenging.client_id] = max(filter(None, (extended.get(verlenging.client_id),
                                                                   verlenging.einddatum)))
         else:
-            for cid, einddatum in _tuples(Verlenging.select(Verlenging.client, fn.MAX(Verlenging.einddatum))
-                                          .where(ids_in(Verlenging.client, ids)).group_by(Verlenging.client)):
+            for cid, einddatum in _EXTENDED.fetchall(ids=ids):
                 extended[cid] = as_date(einddatum)
 
         # The hours come from the totals the database keeps beside the entries (tracker.counters):
         # a few rows per person whatever their number of entries. Only the recent part (the pace
         # window, after the first PIP) is summed from the entries, over that window alone, in the
         # same statement.
-        totals = (EntryTotal.select(EntryTotal.client, EntryTotal.category, EntryTotal.status, EntryTotal.intake,
-                                    EntryTotal.hours, EntryTotal.physical_hours, EntryTotal.last_date)
-                  .where(ids_in(EntryTotal.client, ids), EntryTotal.status != Status.WITHDRAWN.value,
-                         EntryTotal.entries > 0))
-        if rules is not None:
-            first_pip = (PipVersion.select(PipVersion.client, fn.MIN(PipVersion.dagtekening).alias("first"))
-                         .where(ids_in(PipVersion.client, ids)).group_by(PipVersion.client).alias("first_pip"))
-            since = today - datetime.timedelta(days=rules.pace_window_days)
-            recent_rows = (Entry.select(Entry.client, Entry.category, SQL(f"'{RECENT}'"), SQL("0"),
-                                        fn.SUM(Entry.hours), SQL("0"), SQL("NULL"))
-                           .join(first_pip, on=(Entry.client == first_pip.c.client_id))
-                           .where(ids_in(Entry.client, ids), Entry.status.in_(COUNTED), Entry.entry_date >= since,
-                                  Entry.entry_date > first_pip.c.first)
-                           .group_by(Entry.client, Entry.category))
-            totals = totals.union_all(recent_rows)
+        if rules is None:
+            totals = _TOTALS.fetchall(ids=ids)
+        else:
+            totals = _TOTALS_WITH_PACE.fetchall(ids=ids, since=today - datetime.timedelta(days=rules.pace_window_days))
         confirmed_status, submitted_status = Status.CONFIRMED.value, Status.SUBMITTED.value
         # A million rows for the planner: PostgreSQL gives dates and Decimals, which need nothing
         # done to them; SQLite gives text and floats, converted here.
         from .db import is_postgres
         text = not is_postgres()
-        for cid, category, status, intake, hours, physical_sum, last in _tuples(totals):
+        for cid, category, status, intake, hours, physical_sum, last in totals:
             if status == RECENT:
                 if hours:
                     _add(recent, cid, category, _decimal(hours))
@@ -224,16 +255,10 @@ def _load(clients: list[Client], today: datetime.date, rules: Rules | None, rows
             # Parts, then their attempts by part id (also when there are none: the same statements
             # whatever the data). As one join of a thousand people's parts, PostgreSQL chose to read
             # every attempt of everybody.
-            part_rows = _tuples(ExamPart.select(ExamPart.id, ExamPart.client, ExamPart.code, ExamPart.niveau,
-                                                ExamPart.free_attempts_used_before)
-                                .where(ids_in(ExamPart.client, ids)).order_by(ExamPart.id))
+            part_rows = _PARTS.fetchall(ids=ids)
             for pid, cid, code, niveau, used in part_rows:
                 parts[cid][pid] = (code, niveau, used)
-            query = (ExamAttempt.select(ExamAttempt.part, ExamAttempt.exam_date, ExamAttempt.result,
-                                        ExamAttempt.niveau, ExamAttempt.counts_as_free)
-                     .where(ids_in(ExamAttempt.part, [row[0] for row in part_rows]))
-                     .order_by(ExamAttempt.part, ExamAttempt.exam_date))
-            for pid, exam_date, result, attempt_niveau, free in _tuples(query):
+            for pid, exam_date, result, attempt_niveau, free in _ATTEMPTS.fetchall(ids=[row[0] for row in part_rows]):
                 attempts[pid].append(ExamAttemptFacts(exam_date=as_date(exam_date), result=result,
                                                       niveau=attempt_niveau, counts_as_free=bool(free)))
 
@@ -282,11 +307,6 @@ def _add(totals: dict, client_id: int, category: str, hours: Decimal) -> None:
         totals[client_id] = {category: ZERO + hours}
     else:
         by_category[category] = by_category.get(category, ZERO) + hours
-
-
-def _tuples(query) -> list[tuple]:
-    """The rows of `query` as the driver gives them (dates may be text on SQLite: see as_date)."""
-    return Client._meta.database.execute(query).fetchall()
 
 
 def _decimal(value) -> Decimal:

@@ -59,6 +59,12 @@ class Prepared:
         args = [_fill(p, values) if type(p) is _Slot else p for p in params]
         return query._get_cursor_wrapper(database.execute_sql(sql, args))
 
+    def fetchall(self, **values) -> list[tuple]:
+        """The result rows as the driver gives them (no conversion: dates may be text on SQLite)."""
+        database, (query, sql, params) = self._compile(values)
+        args = [_fill(p, values) if type(p) is _Slot else p for p in params]
+        return database.execute_sql(sql, args).fetchall()
+
     def first(self, **values):
         """The first row, or None."""
         for row in self.rows(**values):
