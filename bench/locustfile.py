@@ -2,7 +2,9 @@
 
 Sessions were logged in beforehand (BENCH_SESSIONS: a JSON file with cookies and CSRF tokens), so
 the measured requests are the pages people use, not the login. Each simulated person paces itself
-(constant_throughput), so the total offered rate is users × per-user rate.
+(constant_throughput), so the total offered rate is users × per-user rate. Each starts at a random
+moment within its first interval: started together, all of them would ask at the same instant
+every 1/rate seconds, bursts that no crowd of independent phones makes.
 """
 import datetime
 import json
@@ -12,6 +14,7 @@ import uuid
 from itertools import count
 from urllib.parse import urlencode
 
+import gevent
 from locust import FastHttpUser, constant_throughput, task
 
 SESSIONS = json.loads(open(os.environ["BENCH_SESSIONS"]).read())
@@ -25,6 +28,7 @@ class Statushouder(FastHttpUser):
     wait_time = constant_throughput(RATE)
 
     def on_start(self):
+        gevent.sleep(random.uniform(0, 1 / RATE))
         s = SESSIONS["statushouders"][next(_statushouder) % len(SESSIONS["statushouders"])]
         self.cookie, self.csrf = s["cookie"], s["csrf"]
         self.headers = dict(s["headers"], Cookie=self.cookie)
@@ -60,6 +64,7 @@ class Contactpersoon(FastHttpUser):
     wait_time = constant_throughput(RATE)
 
     def on_start(self):
+        gevent.sleep(random.uniform(0, 1 / RATE))
         s = SESSIONS["contactpersonen"][next(_contactpersoon) % len(SESSIONS["contactpersonen"])]
         self.cookie, self.csrf, self.pending = s["cookie"], s["csrf"], list(s["pending"])
         self.headers = dict(s["headers"], Cookie=self.cookie)
