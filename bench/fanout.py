@@ -82,6 +82,16 @@ class _Service:
             self.process.wait()
 
 
+def _vacuum() -> None:
+    """PostgreSQL: clear the dead rows the planning run and this set-up left in the outbox, as
+    autovacuum does in production (this machine's PostgreSQL runs with autovacuum off; a million
+    dead outbox rows made each claim 130 ms instead of 5 ms)."""
+    from tracker.db import is_postgres
+    if is_postgres():
+        for table in ("outbox", "message", "push_subscription"):
+            db.execute_sql(f'VACUUM ANALYZE "{table}"')
+
+
 def fanout(app, count: int, log=print) -> Fanout:
     """Dispatcher vs naive loop, `count` messages each."""
     from py_vapid import Vapid02
@@ -127,6 +137,8 @@ def fanout(app, count: int, log=print) -> Fanout:
                          "url": "/me/logbook", "urgency": "normal", "ttl": 86400, "topic": f"bench{i % 1000}",
                          "due_at": now, "status": "pending", "attempts": 0, "next_attempt_at": now,
                          "created_at": now} for i in chunk]).execute()
+        with app.app_context(), db.connection_context():
+            _vacuum()
         pusher = Pusher(key, SUBJECT, workers=8)
         try:
             with app.app_context():
