@@ -140,3 +140,19 @@ def test_offering_known_reminders_again_uses_up_no_ids(app, world):
         planner.plan(now + datetime.timedelta(minutes=60))
         new = sorted(row.id for row in Outbox.select(Outbox.id).where(Outbox.id > last))
     assert new and new == list(range(last + 1, last + 1 + len(new)))
+
+
+def test_finished_reminders_are_forgotten_after_thirty_days(app, world):
+    from tracker.notify import outbox
+    now = utcnow().replace(second=0, microsecond=0)
+    with app.app_context(), db.connection_context():
+        def row(key, status, days_ago):
+            due = now - datetime.timedelta(days=days_ago)
+            Outbox.create(key=key, user=world.client.user_id, kind="inactivity", params={}, url="/me", due_at=due,
+                          next_attempt_at=due, status=status)
+        row("old-sent", "sent", 31)
+        row("old-failed", "failed", 40)
+        row("old-pending", "pending", 31)      # never delivered yet: kept whatever its age
+        row("recent-sent", "sent", 29)
+        assert outbox.forget(now) == 2
+        assert sorted(r.key for r in Outbox.select()) == ["old-pending", "recent-sent"]

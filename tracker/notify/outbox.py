@@ -173,3 +173,17 @@ def lag(now: datetime.datetime | None = None) -> float:
     if isinstance(oldest, str):
         oldest = datetime.datetime.fromisoformat(oldest)
     return (now - oldest).total_seconds()
+
+
+# Finished rows are kept this long (what was sent when, for questions), then dropped: the inbox
+# keeps its own copy of every reminder, and a reminder this old is never planned again.
+KEEP_FINISHED = datetime.timedelta(days=30)
+
+
+def forget(now: datetime.datetime | None = None) -> int:
+    """Delete outbox rows that are done (sent, in the inbox only, skipped or failed) and due more
+    than KEEP_FINISHED ago; a national planning run adds some 100,000 rows a day."""
+    now = now or utcnow()
+    return (Outbox.delete()
+            .where(Outbox.status.not_in(("pending", "sending")), Outbox.due_at < now - KEEP_FINISHED)
+            .execute())

@@ -1,6 +1,6 @@
 """The clock: APScheduler in its own process (`flask --app app scheduler`), never inside web workers.
-It only triggers planning, dispatch, forgetting old form keys and the nightly retention run. A lock
-file keeps a second scheduler from starting."""
+It only triggers planning, dispatch, forgetting old form keys and finished reminders, and the
+nightly retention run. A lock file keeps a second scheduler from starting."""
 import fcntl
 import logging
 import os
@@ -12,7 +12,7 @@ from .. import privacy
 from ..extensions import db
 from ..models import utcnow
 from ..web import formkeys
-from . import dispatch, planner
+from . import dispatch, outbox, planner
 from .setup import make_pusher
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,8 @@ def build(app, dispatching: bool, pusher, plan_minutes: int = 10, dispatch_secon
 
     def form_keys_job():
         with app.app_context(), db.connection_context():
-            log.info("forgot %s form keys", formkeys.forget(utcnow()))
+            log.info("forgot %s form keys and %s finished reminders", formkeys.forget(utcnow()),
+                     outbox.forget(utcnow()))
 
     def retention_job():
         # Each gemeente's retention period is applied every night (the CLI command does the same by hand).
