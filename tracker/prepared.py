@@ -8,6 +8,9 @@ instances, joins included.
 
     user_by_id = Prepared(lambda uid: User.select().where(User.id == uid))
     user = user_by_id.first(uid=3)
+
+It leans on two peewee internals, the context's parameter list and the query's row builder
+(`_get_cursor_wrapper`); peewee is pinned, and tests/test_prepared.py checks both.
 """
 import weakref
 
