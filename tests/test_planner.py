@@ -156,3 +156,18 @@ def test_finished_reminders_are_forgotten_after_thirty_days(app, world):
         row("recent-sent", "sent", 29)
         assert outbox.forget(now) == 2
         assert sorted(r.key for r in Outbox.select()) == ["old-pending", "recent-sent"]
+
+
+def test_an_anonymised_or_inactive_person_gets_no_reminders(app, world):
+    from tracker.models import User
+    now = utcnow().replace(second=0, microsecond=0)
+    with app.app_context(), db.connection_context():
+        Appointment.create(client=world.client, kind="VOORTGANGSGESPREK", location="Gemeentehuis",
+                           starts_at=now + datetime.timedelta(hours=23))
+        User.update(active=False).where(User.id == world.client.user_id).execute()
+        counts = planner.plan(now)
+        assert not Outbox.select().where(Outbox.user == world.client.user_id).exists()
+        assert counts["clients"] == 1          # the other gemeente's client only
+        User.update(active=True).where(User.id == world.client.user_id).execute()
+        planner.plan(now)
+        assert Outbox.select().where(Outbox.user == world.client.user_id).exists()

@@ -181,7 +181,10 @@ def _plan_clients(places, now, urls, gemeente_ids=None) -> tuple[dict[str, int],
     new_risks: dict[tuple[int, int], int] = {}
     last_id = 0
     while True:
-        query = Client.select(*_COLUMNS).where(Client.id > last_id)
+        # Only people whose account is active: an anonymised or switched-off account gets no reminders
+        # (nor inbox messages, nor a place in the contactpersoon's risk digest).
+        query = (Client.select(*_COLUMNS).join(User, on=(Client.user == User.id))
+                 .where(Client.id > last_id, User.active == True))  # noqa: E712
         if gemeente_ids is not None:
             query = query.where(ids_in(Client.gemeente, gemeente_ids))
         clients = [_Client(row) for row in db.execute(query.order_by(Client.id).limit(PAGE)).fetchall()]
