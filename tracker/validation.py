@@ -33,3 +33,13 @@ def parse_date(raw, field: str, errors: dict, required: bool = True) -> datetime
     except ValueError:
         errors[field] = "invalid"
         return None
+
+
+def page_number(args, most: int = 1000) -> int:
+    """?page=N of a paged list: anything that is not a whole number from 1 to `most` is the first or
+    last allowed page (a huge number would overflow the database's OFFSET)."""
+    try:
+        page = int(str(args.get("page") or 1))
+    except ValueError:
+        return 1
+    return max(1, min(page, most))

@@ -12,7 +12,7 @@ from peewee import JOIN, fn
 from .. import accounts
 from ..audit import record
 from ..models import AuditLog, Client, Gemeente, User
-from ..validation import FieldErrors, clean, parse_date
+from ..validation import FieldErrors, clean, page_number, parse_date
 from .access import allow, gemeente_user
 from .auth import issue_activation_code
 from .contactpersoon import _show_code
@@ -214,8 +214,7 @@ def audit():
     if "date_to" in dates:
         end = datetime.datetime.combine(dates["date_to"] + datetime.timedelta(days=1), datetime.time())
         query = query.where(AuditLog.created_at < local_to_utc(gemeente, end))
-    page = args.get("page", "1")
-    page = int(page) if page.isdecimal() and 0 < int(page) <= 100000 else 1
+    page = page_number(args, most=100_000)
     rows = list(query.order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
                 .offset((page - 1) * AUDIT_PAGE).limit(AUDIT_PAGE + 1))
     more = len(rows) > AUDIT_PAGE

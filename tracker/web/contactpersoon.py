@@ -21,7 +21,7 @@ from ..domain.progress import summarize
 from ..facts import client_summary, ids_in, load_facts, rules_for
 from ..models import (Appointment, Client, Entry, EntryTotal, ExamAttempt, ExamPart, GroupSession, Placement,
                       SupervisorRequest, User, utcnow)
-from ..validation import FieldErrors, clean
+from ..validation import FieldErrors, clean, page_number
 from .access import allow, parse_uuid, staff_client
 from .auth import issue_activation_code
 from .labels import APPOINTMENT, REJECTION_REASON, error_text
@@ -394,7 +394,7 @@ def inbox():
         errors["confirmed"] = "invalid"
     # The number of all waiting entries comes with the page's rows (a window count: no second query).
     query = query.select_extend(fn.COUNT(SQL("*")).over().alias("waiting")).order_by(Entry.entry_date, Entry.id)
-    page = _page_number(args.get("page"))
+    page = page_number(args)
     items = list(query.offset((page - 1) * INBOX_PAGE).limit(INBOX_PAGE))
     if not items and page > 1:  # past the end (entries were checked meanwhile): the first page
         page = 1
@@ -411,14 +411,6 @@ def inbox():
         filtered=filtered, countersign=countersign, supervisor_decision=supervision.current_decision, now=utcnow(),
         errors={f: error_text(c) for f, c in errors.items()},
     ), (400 if errors else 200)
-
-
-def _page_number(raw) -> int:
-    """?page=N; anything else is the first page."""
-    try:
-        return max(1, int(raw or 1))
-    except ValueError:
-        return 1
 
 
 def _entries_by_public_ids(raw_ids):

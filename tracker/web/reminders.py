@@ -11,6 +11,7 @@ from ..domain.reminders import KINDS
 from ..models import Appointment, Client, ExamAttempt, ExamPart, Message, PushSubscription, User, utcnow
 from ..facts import client_summary
 from ..notify.texts import render
+from ..validation import page_number
 from .access import allow
 from .labels import APPOINTMENT, EXAM_PART
 from .timeutil import zone
@@ -98,7 +99,7 @@ def calendar_off():
 @allow(*ROLES)
 def inbox():
     """Every reminder and message this person got, newest first, in their language."""
-    page = max(1, min(request.args.get("page", 1, type=int) or 1, 1000))
+    page = page_number(request.args)
     rows = list(Message.select().where(Message.user == current_user.id)
                 .order_by(Message.created_at.desc(), Message.id.desc()).offset((page - 1) * PAGE).limit(PAGE + 1))
     tz = zone(current_user.gemeente)

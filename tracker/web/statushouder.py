@@ -13,7 +13,7 @@ from ..domain.hours import Category, Status, editable
 from ..facts import client_summary, rules_for
 from ..models import Appointment, Entry, GroupSession, utcnow
 from ..prepared import Prepared
-from ..validation import FieldErrors
+from ..validation import FieldErrors, page_number
 from .access import allow, own_client, parse_uuid
 from .labels import error_text
 from .timeutil import local_today
@@ -117,7 +117,7 @@ def logbook():
             return redirect(url_for(".logbook", _anchor=f"e-{entry.public_id}"))
         except FieldErrors as exc:
             errors = {field: error_text(code) for field, code in exc.errors.items()}
-    page = max(1, min(request.args.get("page", 1, type=int) or 1, 1000))
+    page = page_number(request.args)
     # One row more than a page tells whether there is an older page, without counting.
     items = list(Entry.select(Entry, GroupSession).join(GroupSession, join_type=JOIN.LEFT_OUTER,
                                                         on=(Entry.session == GroupSession.id))
