@@ -63,6 +63,8 @@ def run_one(kind: str, size, *, loadtest: bool = True, fanout: bool = True, reus
         saved.write_text(json.dumps({k: v for k, v in dataclasses.asdict(data).items() if k != "size"}))
     result.generated_seconds, result.counts = data.seconds, data.counts
     log(f"[{result.database}] generated in {data.seconds:.0f} s: {data.counts}")
+    from tracker.warmup import warm_up
+    warm_up(app)   # as gunicorn's post_worker_init does in production (deploy/gunicorn.conf.py)
     result.figures = pages.measure(app, data, size, log=log)
     result.planning_seconds, result.planning = fan.plan_everybody(app)
     log(f"[{result.database}] planning {result.planning_seconds:.1f} s {result.planning}")

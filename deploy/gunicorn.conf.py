@@ -51,6 +51,10 @@ def post_fork(server, worker):
 
 
 def post_worker_init(worker):
+    # Templates and catalogs loaded before the first request, then frozen (tracker/warmup.py). Here and
+    # not in create_app(): the CLI commands, the scheduler and the dispatchers never render a page.
+    from tracker.warmup import warm_up
+    warm_up(worker.wsgi)
     os.environ.setdefault("LOG_FORMAT", "json")
     from tracker.web.middleware import configure_logging
     configure_logging(os.environ.get("LOG_LEVEL"))

@@ -51,9 +51,6 @@ def create_app(config: dict | type | None = None) -> Flask:
 
     from . import cli
     cli.init_app(app)
-    if app.config.get("WARM_UP", not app.testing):
-        from .warmup import warm_up
-        warm_up(app)
     return app
 
 

@@ -63,7 +63,7 @@ def hours_text(eval_ctx, value) -> str:
     except (TypeError, ValueError):
         number = 0.0
     count = math.ceil(number)
-    text = _translations().ngettext("%(hours)s hour", "%(hours)s hours", count)
+    text = catalog.current().ngettext("%(hours)s hour", "%(hours)s hours", count)
     if eval_ctx.autoescape:  # as Jinja's own ngettext: the catalog's text is markup, the number is escaped
         text = Markup(text)
     return text % {"hours": hours(value), "num": count}
@@ -84,15 +84,12 @@ def moment(value, fmt: str = "medium") -> str:
     return _remembered(("moment", value, fmt), lambda: f"{format_date(value, fmt)} {format_time(value, 'short')}")
 
 
-_translations = catalog.current
-
-
 def _install_quick_gettext(app) -> None:
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _translations().ugettext(s),
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
-        pgettext=lambda c, s: _translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        gettext=lambda s: catalog.current().ugettext(s),
+        ngettext=lambda s, p, n: catalog.current().ungettext(s, p, n),
+        pgettext=lambda c, s: catalog.current().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalog.current().unpgettext(c, s, p, n),
         newstyle=True,
     )
 
@@ -175,7 +172,7 @@ def init_app(app) -> None:
     @app.context_processor
     def _locale_context():
         code = str(get_locale() or i18n.DEFAULT)
-        translations = _translations()
+        translations = catalog.current()
         return {
             # gettext bound to this request's catalog for the whole render (macros imported
             # without context fall back to the global quick gettext).
