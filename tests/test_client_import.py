@@ -281,7 +281,8 @@ def test_the_batch_is_checked_again_inside_the_transaction(app, world):
                after={"count": 1, "batch": "a" * 32})
         with pytest.raises(client_import.FileError) as caught:
             client_import.run(rows, gemeente, admin, TODAY(), rules_for(gemeente),
-                              issue_code=lambda user: "XXXX-XXXX", batch="a" * 32)
+                              issue_code=lambda user: pytest.fail("a refused import issues no code"),
+                              batch="a" * 32)
         assert caught.value.code == "already_imported"
         assert not User.select().where(User.name == "Late Twin").exists()
     q(attempt)

@@ -98,7 +98,7 @@ def timeline(client) -> list[dict]:
     for step in step_rules.steps_for(client.gemeente.settings or {}):
         row = stored.get(step.code)
         out.append({"code": step.code, "responsible": step.responsible,
-                    "status": row.status if row else "TODO", "date": row.date if row else None,
+                    "status": row.status if row else StepStatus.TODO.value, "date": row.date if row else None,
                     "note": row.note if row else None, "updated_by": row.updated_by_id if row else None})
     return out
 
