@@ -1,6 +1,24 @@
-"""Logging in through the real login form, as a browser would."""
+"""Logging in through the real login form, as a browser would; small helpers every test file uses."""
 from tests.conftest import csrf_of
 from tests.factories import PASSWORD
+from tracker.extensions import db
+
+
+def q(fn):
+    """Run fn() with a database connection (between requests)."""
+    with db.connection_context():
+        return fn()
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def csrf(http) -> str:
+    """The CSRF token the API hands a logged-in client (also valid for its forms)."""
+    response = http.get("/api/v1/csrf-token")
+    assert response.status_code == 200
+    return response.get_json()["csrf_token"]
 
 
 def login(app, username: str, password: str = PASSWORD):

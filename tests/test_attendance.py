@@ -9,10 +9,9 @@ import pytest
 
 from tests import factories
 from tests.conftest import csrf_of
-from tests.helpers import login
+from tests.helpers import login, q, text
 from tracker import attendance as codes
 from tracker.attendance import Verdict
-from tracker.extensions import db
 from tracker.models import AuditLog, Entry, GroupSession, User, utcnow
 from tracker.web.timeutil import utc_to_local
 
@@ -148,20 +147,12 @@ def test_session_hours(minutes, hours):
 # Pages
 # --------------------------------------------------------------------------------------------
 
-def q(fn):
-    with db.connection_context():
-        return fn()
-
 
 @pytest.fixture
 def world(world):
     """The usual two gemeenten, with everyone reading English (the msgids these tests look for)."""
     q(lambda: User.update(locale="en").execute())
     return world
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def make_session(world, gemeente=None, starts_in=-30, minutes=90, **kw):

@@ -5,9 +5,8 @@ import html
 import re
 from pathlib import Path
 
-from tests.helpers import login
+from tests.helpers import login, q, text
 from tracker.audit import record
-from tracker.extensions import db
 from tracker.models import AuditLog, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent / "tracker"
@@ -179,14 +178,6 @@ def test_audit_log_is_append_only_in_the_code():
 
 
 # --- the admin's audit log page ------------------------------------------------------------------
-
-def q(fn):
-    with db.connection_context():
-        return fn()
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def actions_on(page: str) -> list[str]:

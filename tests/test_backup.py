@@ -5,14 +5,9 @@ import stat
 import pytest
 
 from tests import factories
+from tests.helpers import q
 from tracker import backup
-from tracker.extensions import db
 from tracker.models import AuditLog, Client, Entry, User
-
-
-def q(fn):
-    with db.connection_context():
-        return fn()
 
 
 def snapshot():

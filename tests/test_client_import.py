@@ -7,19 +7,13 @@ import re
 import pytest
 
 from tests.conftest import csrf_of
-from tests.helpers import login
+from tests.helpers import login, q
 from tracker import client_import
-from tracker.extensions import db
 from tracker.models import ActivationCode, AuditLog, Client, PipVersion, User
 
 TODAY = datetime.date.today
 CODE_RE = re.compile(r"\b([A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4})\b")
 HEADER = "name,username,contactpersoon_username,language,coupled_on,duty_start,pip_dagtekening,leerroute,niveau"
-
-
-def q(fn):
-    with db.connection_context():
-        return fn()
 
 
 def days_ago(n: int) -> str:

@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 
 from tests import factories
 from tests.factories import PASSWORD
+from tests.helpers import q
 from tracker.extensions import db
 from tracker.models import Appointment, AuditLog, Entry
 
@@ -79,11 +80,6 @@ def at_once(calls):
     errors = [r for r in results if isinstance(r, Exception)]
     assert not errors, errors
     return results
-
-
-def q(fn):
-    with db.connection_context():
-        return fn()
 
 
 # --- (a) an offline entry replayed 10 times at the same moment ----------------------------------

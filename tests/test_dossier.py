@@ -4,16 +4,10 @@ import uuid
 from decimal import Decimal
 
 from tests import factories
-from tests.helpers import login
+from tests.helpers import login, q
 from tracker.audit import record
-from tracker.extensions import db
 from tracker.models import (AuditLog, Entry, ExamAttempt, ExamPart, GroupSession, PipVersion, Step, User, Verlenging,
                             utcnow)
-
-
-def q(fn):
-    with db.connection_context():
-        return fn()
 
 
 def _fill(world):

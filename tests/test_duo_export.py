@@ -14,21 +14,15 @@ import pytest
 import yaml
 
 from tests import factories
-from tests.helpers import login
+from tests.helpers import login, q
 from tracker import duo_export
 from tracker.duo_export import ClientRows, HourTotal
-from tracker.extensions import db
 from tracker.models import AuditLog, Client
 
 SPECS = Path(__file__).resolve().parents[2] / "shared" / "duo-m2m"
 if not SPECS.exists():  # the repository next to shared/, or a copy elsewhere
     SPECS = Path("/work/shared/duo-m2m")
 TODAY = datetime.date.today
-
-
-def q(fn):
-    with db.connection_context():
-        return fn()
 
 
 def _strict(schema):

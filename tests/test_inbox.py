@@ -8,26 +8,12 @@ from urllib.parse import urlencode
 from flask_babel import force_locale
 
 from tests import factories
-from tests.helpers import login
+from tests.helpers import csrf, login, q, text
 from tracker import entries as entry_store
-from tracker.extensions import db
 from tracker.models import AuditLog, Entry, Placement, SupervisorRequest, User, utcnow
 from tracker.web import labels
 
 VRIJWILLIG = "PARTICIPATIE_VRIJWILLIGERSWERK"
-
-
-def q(fn):
-    with db.connection_context():
-        return fn()
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def csrf(http) -> str:
-    return http.get("/api/v1/csrf-token").get_json()["csrf_token"]
 
 
 def reload(row):

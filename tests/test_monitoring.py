@@ -11,20 +11,14 @@ from decimal import Decimal
 from html.parser import HTMLParser
 
 from tests import factories
-from tests.helpers import login
+from tests.helpers import login, q
 from tracker import charts
 from tracker import monitoring as report_rules
-from tracker.extensions import db
 from tracker.facts import rules_for
 from tracker.models import Entry, ExamAttempt, ExamPart, Step, User
 
 SVG = "{http://www.w3.org/2000/svg}"
 TOTAL = report_rules.TOTAL
-
-
-def q(fn):
-    with db.connection_context():
-        return fn()
 
 
 def _confirmed(client, category, hours, days_ago):

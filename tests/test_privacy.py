@@ -9,27 +9,13 @@ from urllib.parse import urlparse
 import pytest
 
 from tests import factories
-from tests.helpers import login
+from tests.helpers import csrf, login, q, text
 from tracker import privacy
-from tracker.extensions import db
 from tracker.models import (MODELS, ActivationCode, Appointment, AuditLog, Client, Entry, ExamAttempt, ExamPart,
                             Gemeente, Message, Outbox, PipVersion, Placement, PushSubscription, Step, User, utcnow)
 
 TODAY = datetime.date.today
 NAME = "Amira Haddad"  # world.client's name
-
-
-def q(fn):
-    with db.connection_context():
-        return fn()
-
-
-def csrf(http) -> str:
-    return http.get("/api/v1/csrf-token").get_json()["csrf_token"]
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def field_error(page: str, name: str) -> str | None:

@@ -8,26 +8,12 @@ import pytest
 
 from tests import factories
 from tests.conftest import csrf_of
-from tests.helpers import login
+from tests.helpers import csrf, login, q, text
 from tracker import supervision
-from tracker.extensions import db
 from tracker.models import AuditLog, Entry, Placement, SupervisorRequest, utcnow
 
 VRIJWILLIG = "PARTICIPATIE_VRIJWILLIGERSWERK"
 LINK_RE = re.compile(r'href="(?:https?://[^/"]+)?/supervisor/([A-Za-z0-9_-]+)"')
-
-
-def q(fn):
-    with db.connection_context():
-        return fn()
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def csrf(http) -> str:
-    return http.get("/api/v1/csrf-token").get_json()["csrf_token"]
 
 
 def field_error(page: str, name: str) -> str | None:

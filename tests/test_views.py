@@ -11,31 +11,14 @@ import pytest
 
 from tests import factories
 from tests.conftest import csrf_of
-from tests.helpers import login
+from tests.helpers import csrf, login, q, text
 from tracker import security
-from tracker.extensions import db
 from tracker.models import (ActivationCode, Appointment, AuditLog, Client, Entry, ExamAttempt, GroupSession,
                             PipVersion, Step, User, utcnow)
 
 # Dates "in the future" are 2 days ahead, so the machine's date and the gemeente's (Amsterdam) never disagree.
 TODAY = datetime.date.today
 CODE_RE = re.compile(r"\b([A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4})\b")
-
-
-def q(fn):
-    """Run fn() with a database connection (between requests)."""
-    with db.connection_context():
-        return fn()
-
-
-def csrf(http) -> str:
-    response = http.get("/api/v1/csrf-token")
-    assert response.status_code == 200
-    return response.get_json()["csrf_token"]
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def field_error(page: str, name: str) -> str | None:
@@ -439,7 +422,6 @@ def test_language_switch_is_stored_in_the_profile(app, world):
     # An unknown language changes nothing.
     sh.post("/language", data={"csrf_token": csrf(sh), "lang": "xx", "next": "/me"})
     assert q(lambda: User.get(User.username == "sh-a")).locale == "en"
-
 
 
 EVIL_NEXT = ("https://evil.example/", "//evil.example/", "/\\evil.example/", "/\\/evil.example/",
