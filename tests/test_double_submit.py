@@ -32,6 +32,27 @@ def test_same_form_twice_saves_one_appointment(app, world):
     assert key not in page
 
 
+def test_a_refused_form_sent_again_with_its_key_is_saved(app, world):
+    """The key of a refused submit is not kept: the same page sent again, corrected, saves (it is
+    not answered "already saved" while nothing was saved)."""
+    cp = login(app, "cp-a")
+    page = cp.get(f"/staff/clients/{world.client.public_id}").get_data(as_text=True)
+    form = page[page.index('action="/staff/clients/' + str(world.client.public_id) + '/appointments"'):]
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    key = re.search(r'name="form_key" value="([0-9a-f]{32})"', form).group(1)
+    url = f"/staff/clients/{world.client.public_id}/appointments"
+    refused = cp.post(url, data={"csrf_token": csrf, "form_key": key, "kind": "VOORTGANGSGESPREK",
+                                 "starts_at": "not a time", "location": "Gemeentehuis"})
+    assert refused.status_code == 400
+    starts = (datetime.datetime.now() + datetime.timedelta(days=3)).strftime("%Y-%m-%dT10:00")
+    saved = cp.post(url, data={"csrf_token": csrf, "form_key": key, "kind": "VOORTGANGSGESPREK",
+                               "starts_at": starts, "location": "Gemeentehuis"})
+    assert saved.status_code == 302
+    with db.connection_context():
+        assert Appointment.select().where(Appointment.client == world.client.id).count() == 1
+        assert FormKey.select().where(FormKey.key == key).count() == 1
+
+
 # --- a form sent without its key (a script, a page cached before the keys existed) --------------
 
 def _appointment(world, **fields):

@@ -4,8 +4,8 @@ same key is answered like the first one's redirect, without running the view aga
 A form sent without its key (a script, a page cached before the keys existed) is recognised by
 what it sends instead: when a logged-in user sends the same fields to the same address as in their
 previous keyless submit, within FORM_REPEAT_SECONDS, it gets the same answer. Only the previous
-submit counts, so switching something off and on again is never taken for a repeat; a submit that
-was refused does not count, so it can be sent again."""
+submit counts, so switching something off and on again is never taken for a repeat. A submit that
+was refused or failed does not count, with a key or without, so it can be sent again."""
 import datetime
 import hashlib
 import hmac
@@ -60,6 +60,7 @@ def check():
             FormKey.create(key=key)
     except IntegrityError:
         return _already_saved()
+    g.form_claim = (key, None, _error_flashes())
     return None
 
 
@@ -81,7 +82,7 @@ def _check_repeat():
                 FormKey.create(key=scope, digest=digest, created_at=now)
         except IntegrityError:
             return _already_saved()
-    g.form_repeat = (scope, digest, _error_flashes())
+    g.form_claim = (scope, digest, _error_flashes())
     return None
 
 
@@ -111,8 +112,9 @@ def _error_flashes() -> int:
 
 
 def _settle(response):
-    """after_request: a refused submit (an error status or an error flashed) is not remembered."""
-    claim = g.pop("form_repeat", None)
+    """after_request: a refused or failed submit (an error status or an error flashed) is not
+    remembered, keyed or not: sending it again must run it, not answer "already saved"."""
+    claim = g.pop("form_claim", None)
     if claim and (response.status_code >= 400 or _error_flashes() > claim[2]):
         _forget_claim(claim)
     return response
@@ -120,7 +122,7 @@ def _settle(response):
 
 def _settle_failed(exc):
     """teardown_request: a submit that failed before its answer was made is not remembered either."""
-    claim = g.pop("form_repeat", None)
+    claim = g.pop("form_claim", None)
     if claim:
         try:
             _forget_claim(claim)
@@ -129,8 +131,9 @@ def _settle_failed(exc):
 
 
 def _forget_claim(claim) -> None:
-    scope, digest, _flashes = claim
-    FormKey.delete().where(FormKey.key == scope, FormKey.digest == digest).execute()
+    key, digest, _flashes = claim
+    same = FormKey.digest.is_null() if digest is None else (FormKey.digest == digest)
+    FormKey.delete().where(FormKey.key == key, same).execute()
 
 
 def _already_saved():
