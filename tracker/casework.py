@@ -90,10 +90,12 @@ def add_pip_version(client, form: dict, actor, today: datetime.date, rules) -> P
     return pip
 
 
-def timeline(client) -> list[dict]:
-    """The gemeente's steps with this client's status, in order (one query); "updated_by" is the id
-    of the user who marked the step last."""
-    stored = {s.code: s for s in Step.select().where(Step.client == client.id)}
+def timeline(client, stored_steps=None) -> list[dict]:
+    """The gemeente's steps with this client's status, in order; "updated_by" is the id of the user
+    who marked the step last. The stored rows are read (one query) unless given (ClientFile.steps)."""
+    if stored_steps is None:
+        stored_steps = Step.select().where(Step.client == client.id)
+    stored = {s.code: s for s in stored_steps}
     out = []
     for step in step_rules.steps_for(client.gemeente.settings or {}):
         row = stored.get(step.code)

@@ -1,7 +1,7 @@
 """Read what the domain rules need for many clients at once, in a fixed number of queries.
 
 The caseload of 150 clients and the statushouder's own Home use the same loader, so both run
-the same four queries whatever the number of clients or entries.
+the same few queries whatever the number of clients or entries.
 """
 import datetime
 from collections import defaultdict
@@ -16,7 +16,8 @@ from .domain.hours import LANGUAGE_CATEGORIES, PARTICIPATION_CATEGORIES, Categor
 from .domain.progress import ClientFacts, ExamAttempt as ExamAttemptFacts, ExamPart as ExamPartFacts
 from .domain.progress import Summary, summarize
 from .domain.rules import Rules
-from .models import Client, Entry, EntryTotal, ExamAttempt, ExamPart, PipVersion, Verlenging
+from .json_rows import rows_per_client
+from .models import Client, Entry, EntryTotal, ExamAttempt, ExamPart, PipVersion, Step, Verlenging
 from .prepared import Param, Prepared
 from .web.timeutil import local_today
 
@@ -96,17 +97,6 @@ def rules_for(gemeente) -> Rules:
         return Rules()
 
 
-def pip_versions(client_ids) -> dict[int, list[PipVersion]]:
-    """All PIP versions per client, oldest first."""
-    out = defaultdict(list)
-    if not client_ids:
-        return out
-    for pip in (PipVersion.select().where(ids_in(PipVersion.client, client_ids))
-                .order_by(PipVersion.client, PipVersion.version)):
-        out[pip.client_id].append(pip)
-    return out
-
-
 @dataclass
 class ClientFile:
     """The domain facts of one client plus the rows they were made from, for pages that show both."""
@@ -116,6 +106,7 @@ class ClientFile:
     verlengingen: list = field(default_factory=list)
     parts: list = field(default_factory=list)
     attempts: dict = field(default_factory=dict)
+    steps: list = field(default_factory=list)       # Step rows as stored (casework.timeline orders them)
 
 
 def load_facts(clients: list[Client], today: datetime.date, rules: Rules | None) -> dict[int, ClientFacts]:
@@ -130,7 +121,7 @@ def load_facts(clients: list[Client], today: datetime.date, rules: Rules | None)
 
 
 def load_files(clients: list[Client], today: datetime.date, rules: Rules) -> dict[int, ClientFile]:
-    """ClientFile per client id, from four grouped queries whatever the number of clients or rows."""
+    """ClientFile per client id, from a few grouped queries whatever the number of clients or rows."""
     return _load(clients, today, rules, rows=True)
 
 
@@ -151,7 +142,7 @@ class ClientSummary:
 def client_summary(client: Client, rows: bool = False) -> ClientSummary:
     """The summary of one client today (in the gemeente's zone) under the gemeente's rules.
 
-    With `rows` the file also holds the PIP versions, verlengingen and exam rows (load_files), for
+    With `rows` the file also holds the PIP versions, verlengingen, steps and exam rows (load_files), for
     pages that show them; without, only the facts (load_facts).
     """
     rules = rules_for(client.gemeente)
@@ -181,7 +172,10 @@ def _load(clients: list[Client], today: datetime.date, rules: Rules | None, rows
     first_pip_on = {}                   # client id → dagtekening of the first PIP version
     latest_pip = {}                     # client id → (leerroute, niveau) of the latest version
     if rows:
-        pips = pip_versions(ids)
+        # The file's short lists in one statement (tracker.json_rows), sorted here.
+        pips, listed_verlengingen, steps = rows_per_client((PipVersion, Verlenging, Step), ids)
+        for versions in pips.values():
+            versions.sort(key=lambda p: p.version)
         for cid, versions in pips.items():
             first_pip_on[cid] = versions[0].dagtekening
             latest_pip[cid] = (versions[-1].leerroute, versions[-1].niveau)
@@ -192,11 +186,9 @@ def _load(clients: list[Client], today: datetime.date, rules: Rules | None, rows
             latest_pip[cid] = (leerroute, niveau)
     if ids:
         if rows:
-            for verlenging in (Verlenging.select().where(ids_in(Verlenging.client, ids))
-                               .order_by(Verlenging.decided_on, Verlenging.id)):
-                verlengingen[verlenging.client_id].append(verlenging)
-                extended[verlenging.client_id] = max(filter(None, (extended.get(verlenging.client_id),
-                                                                  verlenging.einddatum)))
+            for cid, listed in listed_verlengingen.items():
+                verlengingen[cid] = sorted(listed, key=lambda v: (v.decided_on, v.id))
+                extended[cid] = max(v.einddatum for v in listed)
         else:
             for cid, einddatum in _EXTENDED.fetchall(ids=ids):
                 extended[cid] = as_date(einddatum)
@@ -295,7 +287,8 @@ def _load(clients: list[Client], today: datetime.date, rules: Rules | None, rows
         if rows:
             files[client.id] = ClientFile(facts=facts, pips=pips.get(client.id, []),
                                           verlengingen=verlengingen[client.id], parts=list(parts[client.id].values()),
-                                          attempts={pid: raw_attempts[pid] for pid in parts[client.id]})
+                                          attempts={pid: raw_attempts[pid] for pid in parts[client.id]},
+                                          steps=steps.get(client.id, []))
         else:
             files[client.id] = facts
     return files

@@ -135,7 +135,7 @@ def _detail_context(client):
                    .order_by(Entry.entry_date.desc(), Entry.id.desc()).limit(100))
     return {
         "client": client, "facts": file.facts, "summary": view.summary, "today": view.today,
-        "versions": file.pips, "timeline": casework.timeline(client), "entries": entries,
+        "versions": file.pips, "timeline": casework.timeline(client, file.steps), "entries": entries,
         "parts": file.parts, "attempts": file.attempts, "verlengingen": file.verlengingen,
         "appointments": list(Appointment.select().where(Appointment.client == client.id)
                              .order_by(Appointment.starts_at.desc()).limit(30)),

@@ -245,7 +245,7 @@ def dossier(client_id):
                  .where(AuditLog.client == client.id, AuditLog.action.not_in(VIEW_ACTIONS))
                  .order_by(AuditLog.created_at, AuditLog.id))
     views = AuditLog.select().where(AuditLog.client == client.id, AuditLog.action.in_(VIEW_ACTIONS)).count()
-    steps = timeline(client)
+    steps = timeline(client, file.steps)
     user_ids = {p.created_by_id for p in file.pips} | {v.created_by_id for v in file.verlengingen}
     user_ids |= {a.created_by_id for attempts in file.attempts.values() for a in attempts}
     user_ids |= {step["updated_by"] for step in steps}
