@@ -139,7 +139,7 @@ def fanout(app, count: int, log=print) -> Fanout:
                          "created_at": now} for i in chunk]).execute()
         with app.app_context(), db.connection_context():
             _vacuum()
-        pusher = Pusher(key, SUBJECT, workers=8)
+        pusher = Pusher(key, SUBJECT, workers=8, processes=2)
         try:
             with app.app_context():
                 started = time.perf_counter()

@@ -141,6 +141,31 @@ def test_service_accepts_a_correct_sender_and_rejects_bad_vapid():
         assert len(svc.messages()) == 1
 
 
+def test_child_processes_send_and_answer_in_the_order_of_the_jobs():
+    """processes=2: the jobs go in two chunks to two spawned processes; each result comes back in
+    its job's place, whatever each push service answered."""
+    key = Vapid02()
+    key.generate_keys()
+    with PushService(application_server_key=vapid.public_key_b64(key)) as svc:
+        subs = [svc.new_subscription() for _ in range(7)]
+        svc.forget(subs[1])                                   # 410 Gone
+        svc.respond(subs[4], 500)
+        broken = {"endpoint": subs[5]["endpoint"], "keys": {"p256dh": "AAAA", "auth": "AAAA"}}
+        jobs = [_job(sub) for sub in subs[:5]] + [_job(broken), _job(subs[6])]
+        pusher = Pusher(key, SUBJECT, workers=4, processes=2)
+        try:
+            results = pusher.send_many(jobs)
+            again = pusher.send_many(jobs[:1])               # the same children, started once
+        finally:
+            pusher.close()
+    assert [(r.status, r.code) for r in results] == [
+        ("sent", 201), ("gone", 410), ("sent", 201), ("sent", 201), ("retry", 500), ("gone", None), ("sent", 201)]
+    assert [(r.status, r.code) for r in again] == [("sent", 201)]
+    delivered = {d.subscription for d in svc.messages()}
+    assert delivered == {svc.sub_id(subs[i]) for i in (0, 2, 3, 6)}
+    assert all(d.payload["title"] == "t" for d in svc.messages()) and len(svc.messages()) == 5
+
+
 def test_verify_vapid_checks_expiry():
     key = Vapid02()
     key.generate_keys()
@@ -426,10 +451,26 @@ def test_vapid_keys_command_creates_once(sqlite_only_app, tmp_path, monkeypatch)
 
 # --- a dispatcher killed mid-batch -------------------------------------------------------------
 
-def test_killed_dispatcher_loses_nothing(app, app_key, tmp_path, capsys):
+def _children(pid: int) -> set[int]:
+    """The pids whose parent is `pid` (from /proc)."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(entry))
+    return found
+
+
+@pytest.mark.parametrize("processes", [0, 2])
+def test_killed_dispatcher_loses_nothing(app, app_key, tmp_path, capsys, processes):
     """SIGKILL a `flask dispatch --loop` while a batch is in flight; a later run (past the lease)
     sends what it had claimed. Every key arrives; the inbox has each once; duplicates at the
-    transport level only for rows the dead process had claimed (same tag and Topic → replaced)."""
+    transport level only for rows the dead process had claimed (same tag and Topic → replaced).
+    With sending processes, they die with the dispatcher instead of sending on."""
     with PushService(app_key, delay=0.03) as svc:
         with app.app_context(), db.connection_context():
             g = factories.gemeente()
@@ -449,7 +490,8 @@ def test_killed_dispatcher_loses_nothing(app, app_key, tmp_path, capsys):
                "SECRET_KEY": "crash-test", "PYTHONUNBUFFERED": "1"}
         out = open(tmp_path / "dispatch.log", "wb")
         proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "dispatch", "--loop",
-                                 "--batch", "10", "--workers", "2"], cwd=ROOT, env=env, stdout=out,
+                                 "--batch", "10", "--workers", "2", "--processes", str(processes)],
+                                cwd=ROOT, env=env, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
         try:
             deadline = time.monotonic() + 20
@@ -458,8 +500,19 @@ def test_killed_dispatcher_loses_nothing(app, app_key, tmp_path, capsys):
                 time.sleep(0.002)
             assert proc.poll() is None, (tmp_path / "dispatch.log").read_text()
             assert len(svc.answered) >= 15, "dispatcher sent nothing in 20 s"
+            children = _children(proc.pid)   # the sending processes (and spawn's resource tracker)
+            senders = [pid for pid in children if b"spawn_main" in open(f"/proc/{pid}/cmdline", "rb").read()]
+            assert len(senders) == processes, children
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=10)
+            at_kill_received = len(svc.received)
+            deadline = time.monotonic() + 5
+            while any(os.path.exists(f"/proc/{pid}") and "(Z)" not in open(f"/proc/{pid}/stat").read()
+                      for pid in children if os.path.exists(f"/proc/{pid}")):
+                assert time.monotonic() < deadline, "a sending process outlived the dispatcher"
+                time.sleep(0.02)
+            time.sleep(0.2)
+            assert len(svc.received) == at_kill_received, "something was sent after the dispatcher died"
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -504,7 +557,7 @@ def test_killed_dispatcher_loses_nothing(app, app_key, tmp_path, capsys):
         assert all(len(v) == 1 for v in per_tag.values())
         assert svc.rejections == []
         with capsys.disabled():
-            print(f"\n[crash {app.config['DATABASE_URL'].split(':')[0]}] status at kill {dict(at_kill)}, "
+            print(f"\n[crash {app.config['DATABASE_URL'].split(':')[0]}, processes {processes}] status at kill {dict(at_kill)}, "
                   f"delivered before kill {delivered_before_kill}, 'sending' at kill {len(sending)}, "
                   f"transport duplicates {len(duplicates)}, deliveries {sum(tags.values())} for 60 keys, "
                   f"second run claimed {runs}")

@@ -57,12 +57,14 @@ def init_app(app) -> None:
     @app.cli.command("dispatch")
     @click.option("--loop", is_flag=True, help="Keep running; poll every few seconds.")
     @click.option("--batch", default=200, show_default=True)
-    @click.option("--workers", default=8, show_default=True)
-    def dispatch_command(loop, batch, workers):
+    @click.option("--workers", default=8, show_default=True, help="Requests in flight at once.")
+    @click.option("--processes", default=0, show_default=True,
+                  help="Child processes that encrypt and send (0: threads in this process).")
+    def dispatch_command(loop, batch, workers, processes):
         """Send due reminders (several dispatchers may run on PostgreSQL)."""
         from .notify import dispatch
         from .notify.setup import make_pusher
-        pusher = make_pusher(app, workers=workers)
+        pusher = make_pusher(app, workers=workers, processes=processes)
         try:
             while True:
                 counts = dispatch.dispatch_all(pusher, batch=batch)

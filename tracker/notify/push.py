@@ -3,14 +3,21 @@ connections per origin and worker thread, encryption (RFC 8291, aes128gcm) with 
 subscription keys kept, and the requests spread over a small pool of worker threads. Returns a
 typed result per message.
 
+With `processes`, the threads live in that many child processes, each with its own connections:
+encryption and HTTP are CPU work under one GIL, and one process of threads used one core while the
+others waited. The dispatcher's own process then only claims, renders and records.
+
 Proxies from the environment (HTTPS_PROXY, NO_PROXY …) are read once at start."""
+import ctypes
 import itertools
 import json
+import multiprocessing
+import signal
 import ssl
 import threading
 import time
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -67,26 +74,60 @@ def _target(endpoint: str) -> tuple[str, str]:
 
 
 class Sending:
-    """Jobs being sent by the worker threads."""
+    """Jobs being sent by the worker threads, or in chunks by the child processes."""
 
-    def __init__(self, results: list, futures: list):
-        self._results, self._futures = results, futures
+    def __init__(self, results: list, futures: list, chunked: bool = False):
+        self._results, self._futures, self._chunked = results, futures, chunked
 
     def results(self) -> list[PushResult]:
         """Wait for every job; results in the order of the jobs."""
         wait(self._futures)
+        if self._chunked:
+            # Each child answers the results of its chunk, the chunks in the order of the jobs.
+            return [result for future in self._futures for result in future.result()]
         for future in self._futures:
             future.result()   # an unexpected error in a worker is raised here
         return self._results
 
 
-class Pusher:
-    """Sends PushJobs; one instance per dispatcher process."""
+# The Pusher of a child process (processes > 0), made by _child_start.
+_child_pusher: "Pusher | None" = None
 
-    def __init__(self, vapid, subject: str, workers: int = 8, timeout: float = 10.0):
+
+def _child_start(pem: bytes, subject: str, workers: int, timeout: float) -> None:
+    global _child_pusher
+    try:
+        # Linux: die with the dispatcher. A child left sending after a kill -9 would push rows
+        # the next dispatcher sends again.
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)     # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    from py_vapid import Vapid02
+    _child_pusher = Pusher(Vapid02.from_pem(pem), subject, workers=workers, timeout=timeout)
+
+
+def _child_send(jobs: list) -> list:
+    return _child_pusher.send_many(jobs)
+
+
+class Pusher:
+    """Sends PushJobs; one instance per dispatcher process.
+
+    `workers` requests are in flight at once; with `processes` they are spread over that many
+    child processes (started once, with the VAPID key; spawned, so nothing of the parent's
+    database connections or threads is copied)."""
+
+    def __init__(self, vapid, subject: str, workers: int = 8, timeout: float = 10.0, processes: int = 0):
         self.vapid, self.subject, self.timeout = vapid, subject, timeout
         self.workers = max(1, workers)
-        self.pool = ThreadPoolExecutor(max_workers=self.workers) if self.workers > 1 else None
+        self.processes = max(0, processes)
+        self.children = None
+        if self.processes:
+            self.children = ProcessPoolExecutor(
+                max_workers=self.processes, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_child_start,
+                initargs=(vapid.private_pem(), subject, -(-self.workers // self.processes), timeout))
+        self.pool = ThreadPoolExecutor(max_workers=self.workers) if self.workers > 1 and not self.processes else None
         self._proxies = urllib.request.getproxies()
         self._ssl = ssl.create_default_context()
         self._ssl.set_alpn_protocols(["http/1.1"])
@@ -167,6 +208,10 @@ class Pusher:
 
     def start(self, jobs: list[PushJob]) -> "Sending":
         """Begin sending in the worker pool; the caller collects the results later."""
+        if self.children is not None and jobs:
+            size = -(-len(jobs) // self.processes)
+            return Sending([], [self.children.submit(_child_send, jobs[i:i + size])
+                                for i in range(0, len(jobs), size)], chunked=True)
         if self.pool is None or len(jobs) <= 1:
             return Sending([self.send(job) for job in jobs], [])
         results: list[PushResult | None] = [None] * len(jobs)
@@ -188,6 +233,8 @@ class Pusher:
     def close(self) -> None:
         if self.pool:
             self.pool.shutdown(wait=True)
+        if self.children:
+            self.children.shutdown(wait=True)
         with self._lock:
             connections, self._connections = self._connections, []
         for connection in connections:

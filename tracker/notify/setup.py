@@ -7,7 +7,7 @@ from .push import Pusher
 log = logging.getLogger(__name__)
 
 
-def make_pusher(app, workers: int = 8) -> Pusher | None:
+def make_pusher(app, workers: int = 8, processes: int = 0) -> Pusher | None:
     """A Pusher when a VAPID key and a real contact address are configured; otherwise None (inbox only)."""
     key = vapid.load(app)
     if key is None:
@@ -18,4 +18,4 @@ def make_pusher(app, workers: int = 8) -> Pusher | None:
     except vapid.VapidError as exc:
         log.warning("push is off: %s", exc)
         return None
-    return Pusher(key, subject, workers=workers)
+    return Pusher(key, subject, workers=workers, processes=processes)
