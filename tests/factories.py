@@ -4,6 +4,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from tracker.models import Client, Entry, Gemeente, PipVersion, User
 from argon2 import PasswordHasher
@@ -21,7 +22,9 @@ def password_hash() -> str:
 
 
 def today() -> datetime.date:
-    return datetime.date.today()
+    """Today where the test gemeenten are (Europe/Amsterdam), as the app counts it: between 23:00
+    and 24:00 UTC the machine's date is still yesterday there."""
+    return datetime.datetime.now(ZoneInfo("Europe/Amsterdam")).date()
 
 
 def gemeente(name="Nijkerk", **kw) -> Gemeente:

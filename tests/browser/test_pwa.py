@@ -1,11 +1,11 @@
 """The installable app in Debian's Chromium: no installability errors, and hours logged offline
 are kept on the phone and sent exactly once when the network is back."""
-import datetime
 
 import pytest
 
 from tracker.extensions import db
 from tracker.models import Entry
+from tests import factories
 from tests.browser.conftest import ARGS, CHROMIUM, log_in
 
 pytestmark = pytest.mark.browser
@@ -78,4 +78,4 @@ def test_hours_logged_offline_are_sent_once(live_server, phone):
         rows = list(Entry.select().where(Entry.client_uuid == client_uuid))
     assert len(rows) == 1
     assert rows[0].status == "SUBMITTED" and float(rows[0].hours) == 2.0
-    assert rows[0].entry_date == datetime.date.today()
+    assert rows[0].entry_date == factories.today()     # the gemeente's today, not the machine's
