@@ -10,7 +10,7 @@ from peewee import JOIN
 from .. import entries as entry_store
 from ..casework import timeline
 from ..domain.hours import Category, Status, editable
-from ..facts import client_summary, rules_for
+from ..facts import client_summary, ids_in, rules_for
 from ..models import Appointment, Entry, GroupSession, utcnow
 from ..prepared import Prepared
 from ..validation import FieldErrors, page_number
@@ -90,13 +90,25 @@ def _entry_form_data(form) -> entry_store.EntryInput:
     )
 
 
+# The logbook's three statements, built once per database (tracker.prepared): the page is the
+# one statushouders open most after Home.
+_logbook_page = Prepared(lambda client_id, offset, limit: Entry.select(Entry, GroupSession)
+                         .join(GroupSession, join_type=JOIN.LEFT_OUTER, on=(Entry.session == GroupSession.id))
+                         .where(Entry.client == client_id, Entry.status != Status.WITHDRAWN.value)
+                         .order_by(Entry.entry_date.desc(), Entry.id.desc()).offset(offset).limit(limit))
+_sessions_between = Prepared(lambda gemeente_id, since, until: GroupSession.select()
+                             .where(GroupSession.gemeente == gemeente_id, GroupSession.starts_at >= since,
+                                    GroupSession.starts_at <= until)
+                             .order_by(GroupSession.starts_at.desc()).limit(10))
+_attended = Prepared(lambda client_id, ids: Entry.select(Entry.session)
+                     .where(Entry.client == client_id, ids_in(Entry.session, ids),
+                            Entry.status != Status.WITHDRAWN.value))
+
+
 def _recent_sessions(client, today):
     """Group sessions of the gemeente in the last 14 days, for one-tap attendance."""
     since = datetime.datetime.combine(today - datetime.timedelta(days=14), datetime.time())
-    return list(GroupSession.select().where(GroupSession.gemeente == client.gemeente_id,
-                                            GroupSession.starts_at >= since,
-                                            GroupSession.starts_at <= utcnow())
-                .order_by(GroupSession.starts_at.desc()).limit(10))
+    return list(_sessions_between.rows(gemeente_id=client.gemeente_id, since=since, until=utcnow()))
 
 
 @bp.route("/logbook", methods=["GET", "POST"])
@@ -119,18 +131,13 @@ def logbook():
             errors = {field: error_text(code) for field, code in exc.errors.items()}
     page = page_number(request.args)
     # One row more than a page tells whether there is an older page, without counting.
-    items = list(Entry.select(Entry, GroupSession).join(GroupSession, join_type=JOIN.LEFT_OUTER,
-                                                        on=(Entry.session == GroupSession.id))
-                 .where(Entry.client == client.id, Entry.status != Status.WITHDRAWN.value)
-                 .order_by(Entry.entry_date.desc(), Entry.id.desc())
-                 .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
+    items = list(_logbook_page.rows(client_id=client.id, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1))
     has_more = len(items) > PAGE_SIZE
     items = items[:PAGE_SIZE]
     sessions = _recent_sessions(client, today)
     if sessions:
-        attended = {row.session_id for row in Entry.select(Entry.session).where(
-            Entry.client == client.id, Entry.session.in_([s.id for s in sessions]),
-            Entry.status != Status.WITHDRAWN.value)}
+        attended = {session_id for (session_id,) in _attended.fetchall(client_id=client.id,
+                                                                       ids=[s.id for s in sessions])}
         sessions = [s for s in sessions if s.id not in attended]
     return render_template("statushouder/logbook.html", client=client, items=items, errors=errors,
                            values=values, categories=LOG_CATEGORIES, hour_choices=HOUR_CHOICES,
