@@ -166,6 +166,33 @@ def test_child_processes_send_and_answer_in_the_order_of_the_jobs():
     assert all(d.payload["title"] == "t" for d in svc.messages()) and len(svc.messages()) == 5
 
 
+def test_a_killed_sending_process_means_retry_and_a_new_one():
+    """A child killed mid-chunk: its messages come back 'retry' (sent or not is unknown), and the
+    next batch goes out through new children."""
+    key = Vapid02()
+    key.generate_keys()
+    with PushService(application_server_key=vapid.public_key_b64(key), delay=0.5) as svc:
+        subs = [svc.new_subscription() for _ in range(4)]
+        pusher = Pusher(key, SUBJECT, workers=2, processes=2)
+        try:
+            pusher.send_many([_job(subs[0])])                   # the children are up
+            sending = pusher.start([_job(sub) for sub in subs])
+            deadline = time.monotonic() + 5
+            while len(svc.answered) < 3 and time.monotonic() < deadline:   # both chunks in flight
+                time.sleep(0.01)
+            senders = [pid for pid in _children(os.getpid())
+                       if b"spawn_main" in open(f"/proc/{pid}/cmdline", "rb").read()]
+            assert len(senders) == 2
+            os.kill(senders[0], signal.SIGKILL)
+            results = sending.results()
+            assert "retry" in {r.status for r in results}
+            assert all(r.status in ("sent", "retry") for r in results), results
+            svc.delay = 0
+            assert [r.status for r in pusher.send_many([_job(sub) for sub in subs])] == ["sent"] * 4
+        finally:
+            pusher.close()
+
+
 def test_verify_vapid_checks_expiry():
     key = Vapid02()
     key.generate_keys()

@@ -18,6 +18,7 @@ import threading
 import time
 import urllib.request
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -76,15 +77,23 @@ def _target(endpoint: str) -> tuple[str, str]:
 class Sending:
     """Jobs being sent by the worker threads, or in chunks by the child processes."""
 
-    def __init__(self, results: list, futures: list, chunked: bool = False):
-        self._results, self._futures, self._chunked = results, futures, chunked
+    def __init__(self, results: list, futures: list, sizes: list[int] | None = None):
+        self._results, self._futures, self._sizes = results, futures, sizes
 
     def results(self) -> list[PushResult]:
         """Wait for every job; results in the order of the jobs."""
         wait(self._futures)
-        if self._chunked:
+        if self._sizes is not None:
             # Each child answers the results of its chunk, the chunks in the order of the jobs.
-            return [result for future in self._futures for result in future.result()]
+            out = []
+            for future, size in zip(self._futures, self._sizes):
+                try:
+                    out += future.result()
+                except BrokenProcessPool:
+                    # A sending process was killed (the OOM killer, an operator): whether its messages
+                    # went out is unknown, so they are tried again later, as after a dispatcher crash.
+                    out += [PushResult("retry", detail="sending process stopped")] * size
+            return out
         for future in self._futures:
             future.result()   # an unexpected error in a worker is raised here
         return self._results
@@ -121,12 +130,7 @@ class Pusher:
         self.vapid, self.subject, self.timeout = vapid, subject, timeout
         self.workers = max(1, workers)
         self.processes = max(0, processes)
-        self.children = None
-        if self.processes:
-            self.children = ProcessPoolExecutor(
-                max_workers=self.processes, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_child_start,
-                initargs=(vapid.private_pem(), subject, -(-self.workers // self.processes), timeout))
+        self.children = self._new_children() if self.processes else None
         self.pool = ThreadPoolExecutor(max_workers=self.workers) if self.workers > 1 and not self.processes else None
         self._proxies = urllib.request.getproxies()
         self._ssl = ssl.create_default_context()
@@ -137,6 +141,23 @@ class Pusher:
         self._headers: dict[str, tuple[float, str]] = {}
         # Worker threads ask for the header at once on the first batch: sign once, not per thread.
         self._lock = threading.Lock()
+
+    def _new_children(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_child_start,
+            initargs=(self.vapid.private_pem(), self.subject, -(-self.workers // self.processes), self.timeout))
+
+    def _submit_chunks(self, jobs: list[PushJob]) -> "Sending":
+        size = -(-len(jobs) // self.processes)
+        chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+        try:
+            futures = [self.children.submit(_child_send, chunk) for chunk in chunks]
+        except BrokenProcessPool:
+            # A child died during an earlier batch: start a new set and send this batch with it.
+            self.children.shutdown(wait=False, cancel_futures=True)
+            self.children = self._new_children()
+            futures = [self.children.submit(_child_send, chunk) for chunk in chunks]
+        return Sending([], futures, [len(chunk) for chunk in chunks])
 
     def authorization(self, endpoint: str) -> str:
         """The VAPID Authorization header for the endpoint's origin, signed once and reused."""
@@ -209,9 +230,7 @@ class Pusher:
     def start(self, jobs: list[PushJob]) -> "Sending":
         """Begin sending in the worker pool; the caller collects the results later."""
         if self.children is not None and jobs:
-            size = -(-len(jobs) // self.processes)
-            return Sending([], [self.children.submit(_child_send, jobs[i:i + size])
-                                for i in range(0, len(jobs), size)], chunked=True)
+            return self._submit_chunks(jobs)
         if self.pool is None or len(jobs) <= 1:
             return Sending([self.send(job) for job in jobs], [])
         results: list[PushResult | None] = [None] * len(jobs)
