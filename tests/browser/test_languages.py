@@ -1,17 +1,26 @@
-"""Home, Logbook and Exam at 360 × 740 in Dutch, Arabic and Tigrinya: direction, no sideways
-scrolling, tappable official terms; screenshots go to test-artifacts/ for a person to look at."""
+"""Home, Logbook, Exam and Appointments at 360 × 740 in Dutch, Arabic and Tigrinya: direction, no
+sideways scrolling, tappable official terms; screenshots go to test-artifacts/ for a person to look at."""
+import datetime
+
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, choose_language, log_in
+from tracker.extensions import db
+from tracker.models import Appointment, utcnow
 
 pytestmark = pytest.mark.browser
-PAGES = {"home": "/me", "logbook": "/me/logbook", "exam": "/me/exam"}
+PAGES = {"home": "/me", "logbook": "/me/logbook", "exam": "/me/exam", "appointments": "/me/appointments"}
 
 
 @pytest.mark.parametrize("code,direction", [("nl", "ltr"), ("ar", "rtl"), ("ti", "ltr")])
 def test_statushouder_pages_in_three_languages(live_server, phone, code, direction):
-    base, _world = live_server
+    base, world = live_server
     ARTIFACTS.mkdir(exist_ok=True)
+    with db.connection_context():
+        # Its name holds an official term in parentheses: next to the icon it once split into
+        # separate flex items, and the long Dutch word pushed the page sideways in Tigrinya.
+        Appointment.create(client=world.client, kind="PVT_ONDERTEKENING", location="VluchtelingenWerk",
+                           starts_at=utcnow() + datetime.timedelta(hours=20))
     log_in(phone, base, "sh-a")
     if code != "nl":
         choose_language(phone, code)
