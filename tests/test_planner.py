@@ -105,7 +105,8 @@ def test_the_scheduler_plans_dispatches_forgets_form_keys_and_applies_retention(
 
 def test_everyone_a_group_session_concerns_gets_the_reminder(app, world):
     """A KNM lesson of the gemeente: each of its statushouders with a PIP gets their own reminder
-    (the session alone as the outbox key let only the first one through)."""
+    (the session alone as the outbox key let only the first one through); a lesson's one reminder
+    is an hour before it (domain §7)."""
     now = utcnow().replace(second=0, microsecond=0)
     from tracker.models import GroupSession
     with app.app_context(), db.connection_context():
@@ -119,8 +120,10 @@ def test_everyone_a_group_session_concerns_gets_the_reminder(app, world):
                             starts_at=now + datetime.timedelta(hours=23), ends_at=now + datetime.timedelta(hours=25))
         planner.plan(now)
         planner.plan(now + datetime.timedelta(minutes=10))
-        rows = list(Outbox.select().where(Outbox.kind == "session_day"))
+        rows = list(Outbox.select().where(Outbox.kind == "session_soon"))
+        assert not Outbox.select().where(Outbox.kind == "session_day").exists()
     assert sorted(r.user_id for r in rows) == sorted(p.user_id for p in people)
+    assert {r.due_at for r in rows} == {now + datetime.timedelta(hours=22)}
     assert len({r.topic for r in rows}) == len(people)
 
 

@@ -185,6 +185,21 @@ def test_event_reminder_hours_follow_the_rules():
     assert summary(out) == [("appointment_day", utc(2026, 2, 7, 14, 0))]
 
 
+@pytest.mark.parametrize("category", ["TAALLES", "KNM_LES"])
+def test_a_lesson_gets_one_reminder_an_hour_before(category):
+    """Lessons follow the school timetable (domain §7): one reminder an hour before, not a day
+    and two hours before as a PVT or MAP session gets; the gemeente may set other hours."""
+    lesson = Event("session", "s2", START, category, "Taalschool")
+    # Everything due within the planning window (26 h) is planned at once.
+    assert summary(plan_events([lesson], START - 24 * H, RULES, "/logboek")) == [
+        ("session_soon", START - H)]
+    assert summary(plan_events([SESSION], START - 24 * H, RULES, "/logboek")) == [
+        ("session_day", START - 24 * H), ("session_soon", START - 2 * H)]
+    rules = Rules.from_settings({"lesson_reminder_hours": [24, 1]})
+    assert summary(plan_events([lesson], START - 24 * H, rules, "/logboek")) == [
+        ("session_day", START - 24 * H), ("session_soon", START - H)]
+
+
 # Reminder: key, ttl, urgency, topic
 
 def test_key_names_kind_subject_and_due_minute():

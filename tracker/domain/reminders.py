@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 
+from .hours import Category
 from .progress import ClientFacts, exam_parts
 from .exams import booked_on, part_state
 from .routes import EXAM_PARTS, Leerroute, map_required
@@ -122,13 +123,23 @@ def send_days(now: datetime, zone: tzinfo, rules: Rules) -> frozenset[date]:
     return frozenset(days)
 
 
+LESSONS = frozenset({Category.TAALLES.value, Category.KNM_LES.value})
+
+
+def reminder_hours(event: Event, rules: Rules) -> tuple[int, ...]:
+    """How many hours before the event its reminders go (domain §7): lessons only shortly before."""
+    if event.kind == "session" and event.label in LESSONS:
+        return rules.lesson_reminder_hours
+    return rules.event_reminder_hours
+
+
 def plan_events(events: list[Event], now: datetime, rules: Rules, url: str) -> list[Reminder]:
-    """Appointments and group sessions: a day before and shortly before (domain §7)."""
+    """Appointments and group sessions: a day before and shortly before; lessons an hour before (domain §7)."""
     out = []
     for event in events:
         if event.starts_at <= now:
             continue
-        for hours in rules.event_reminder_hours:
+        for hours in reminder_hours(event, rules):
             due = event.starts_at - timedelta(hours=hours)
             kind = f"{event.kind}_{'day' if hours >= 12 else 'soon'}"
             if in_window(due, now, rules):

@@ -39,6 +39,9 @@ class Rules:
     intensiteit_b1_max: int = 5000
     # Reminders (domain.md §7; product defaults, per gemeente).
     event_reminder_hours: tuple[int, ...] = (24, 2)
+    # Language and KNM lessons follow the school timetable, week after week: one reminder an hour
+    # before (domain.md §7), not a day and two hours before as for an appointment or a PVT session.
+    lesson_reminder_hours: tuple[int, ...] = (1,)
     exam_reminder_hours: tuple[int, ...] = (168, 24, 2)
     registration_reminder_days: tuple[int, ...] = (28, 7)
     reminder_send_time: str = "10:00"

@@ -81,7 +81,7 @@ class _Gemeente:
         rules, tz = rules_for(gemeente), zone(gemeente)
         today = now.replace(tzinfo=datetime.UTC).astimezone(tz).date()
         until = now + datetime.timedelta(
-            hours=rules.reminder_horizon_hours + max(rules.event_reminder_hours + (0,)) + 1)
+            hours=rules.reminder_horizon_hours + max(rules.event_reminder_hours + rules.lesson_reminder_hours + (0,)) + 1)
         # Risk changes are compared once a day, at digest time, against the previous digest's view.
         digest_due = datetime.datetime.combine(today, datetime.time.fromisoformat(rules.reminder_send_time), tz)
         digest_due = digest_due.astimezone(datetime.UTC).replace(tzinfo=None)
