@@ -523,6 +523,11 @@ FORMS: dict[str, Form] = {
         {"category": choice(required=True), "title": text(200, required=True),
          "starts_at": date(required=True, future=True, why="sessions are planned ahead; no upper bound"),
          "duration": number(required=True), "location": text(200)}, double=ALREADY_SAVED),
+    "contactpersoon.session_group": Form(
+        "cp-a", lambda ctx: f"/staff/sessions/{ctx.live_session.public_id}/group",
+        lambda ctx, http: {"client": str(ctx.fresh.public_id)},
+        {"client": Field(frozenset({"empty"}), why="ticked clients; none ticked is a session for everyone")},
+        double=ALREADY_SAVED, messages="alert"),
     "attendance.add": Form(
         "cp-a", lambda ctx: f"/staff/sessions/{ctx.live_session.public_id}/attendance/add",
         lambda ctx, http: {"client_id": str(ctx.fresh.public_id)}, {"client_id": choice(required=True)},
@@ -768,6 +773,7 @@ PAGES = [
     ("cp-a", lambda ctx: f"/staff/clients/{ctx.client.public_id}/contactpersoon"),
     ("cp-a", lambda ctx: "/staff/inbox"), ("cp-a", lambda ctx: "/staff/sessions"),
     ("cp-a", lambda ctx: f"/staff/sessions/{ctx.live_session.public_id}/attendance"),
+    ("cp-a", lambda ctx: f"/staff/sessions/{ctx.live_session.public_id}/group"),
     ("cp2-a", lambda ctx: "/settings/two-factor"), ("cp3-a", lambda ctx: "/settings/two-factor"),
     ("cp3-a", lambda ctx: "/settings"),
     ("admin-a", lambda ctx: "/admin/staff"), ("admin-a", lambda ctx: "/admin/clients"),

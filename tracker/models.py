@@ -263,6 +263,18 @@ class ExamAttempt(PublicModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class SessionInvite(BaseModel):
+    """A client in the group of a session. A session with a group reminds only its group; one
+    without reminds everyone whose module it is (the lesson timetable of a whole gemeente would
+    otherwise remind everybody of every lesson)."""
+
+    session = ForeignKeyField(GroupSession, backref="invites", on_delete="CASCADE")
+    client = ForeignKeyField(Client, backref="session_invites", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("session", "client"), True),)
+
+
 class Appointment(PublicModel):
     client = ForeignKeyField(Client, backref="appointments", on_delete="CASCADE")
     kind = CharField(max_length=40)
@@ -374,7 +386,7 @@ class FormKey(BaseModel):
 MODELS = [
     Gemeente, User, Client, ActivationCode, PipVersion, Verlenging, Step, GroupSession,
     Placement, SupervisorRequest, Entry, ExamPart, ExamAttempt, Appointment, AuditLog, PushSubscription, Outbox,
-    Message, FormKey,
+    Message, FormKey, SessionInvite,
 ]
 # Tables the database derives from the ones above (triggers keep them); no code writes, exports,
 # anonymises or restores them row by row.

@@ -18,8 +18,8 @@ from . import i18n
 from .audit import record
 from .extensions import db
 from .models import (ActivationCode, Appointment, AuditLog, Client, Entry, ExamAttempt, ExamPart, Gemeente,
-                     GroupSession, Message, Outbox, PipVersion, Placement, PushSubscription, Step, User, Verlenging,
-                     utcnow)
+                     GroupSession, Message, Outbox, PipVersion, Placement, PushSubscription, SessionInvite, Step,
+                     User, Verlenging, utcnow)
 from .validation import FieldErrors
 from .web.timeutil import local_today
 
@@ -41,6 +41,7 @@ ON_ANONYMISE = {
     "EntryTotal": "kept (hours per category, kept in step with the entries by the database)",
     "ExamPart": "kept",
     "Appointment": "deleted",
+    "SessionInvite": "deleted (which groups the person was in)",
     "AuditLog": "kept unchanged (append-only; rows hold public ids, never the name)",
     "PushSubscription": "deleted",
     "Outbox": "deleted",
@@ -143,6 +144,7 @@ def anonymise(client: Client, actor, *, action: str = "client.anonymised", reaso
         PipVersion.update(agreements=[]).where(PipVersion.client == client.id).execute()
         Verlenging.update(grond="").where(Verlenging.client == client.id).execute()
         Appointment.delete().where(Appointment.client == client.id).execute()
+        SessionInvite.delete().where(SessionInvite.client == client.id).execute()
         Placement.delete().where(Placement.client == client.id).execute()
         for model in (PushSubscription, Message, Outbox, ActivationCode):
             model.delete().where(model.user == client.user_id).execute()
@@ -196,7 +198,8 @@ def export(user: User) -> dict:
             "two_factor_on": bool(user.totp_secret),
         },
         "client": None, "pip_versions": [], "verlengingen": [], "steps": [], "placements": [], "entries": [],
-        "exam_parts": [], "appointments": [], "messages": [], "push_subscriptions": [], "audit": [],
+        "exam_parts": [], "appointments": [], "session_groups": [], "messages": [], "push_subscriptions": [],
+        "audit": [],
     }
     people = {}
 
@@ -275,6 +278,10 @@ def export(user: User) -> dict:
             "kind": a.kind, "starts_at": a.starts_at, "location": a.location, "with_whom": a.with_whom,
             "notes": a.notes, "planned_by": person(a.created_by_id), "created_at": a.created_at}
             for a in appointments]
+        data["session_groups"] = [{
+            "session": s.title, "category": s.category, "starts_at": s.starts_at, "location": s.location}
+            for s in GroupSession.select().join(SessionInvite, on=(SessionInvite.session == GroupSession.id))
+            .where(SessionInvite.client == client.id).order_by(GroupSession.starts_at)]
 
     data["messages"] = [{
         "kind": m.kind, "params": m.params, "url": m.url, "created_at": m.created_at, "read_at": m.read_at}

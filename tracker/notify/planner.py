@@ -8,6 +8,7 @@ import datetime
 import multiprocessing
 import uuid
 from concurrent.futures import ProcessPoolExecutor
+from collections import defaultdict
 from dataclasses import dataclass
 
 from flask import current_app
@@ -20,7 +21,7 @@ from ..domain.reminders import Event, plan_client, plan_digest, plan_sessions
 from ..domain.rules import Rules
 from ..extensions import db
 from ..facts import as_date, ids_in, load_facts, rules_for
-from ..models import Appointment, Client, EntryTotal, Gemeente, GroupSession, User, utcnow
+from ..models import Appointment, Client, EntryTotal, Gemeente, GroupSession, SessionInvite, User, utcnow
 from ..web.timeutil import zone
 from . import outbox
 
@@ -74,7 +75,8 @@ class _Gemeente:
     today: datetime.date
     until: datetime.datetime         # the last event start that can have a reminder in this run
     digest_run: bool                 # risk changes are compared and digests planned in this run
-    sessions: list                   # (whether it concerns a client's facts, its reminders) per group session
+    sessions: list                   # per group session: (whether it concerns a client's facts, its
+                                     # reminders, the client ids of its group: empty for everyone)
 
     @classmethod
     def at(cls, gemeente, now):
@@ -139,15 +141,22 @@ def _places(now, urls) -> dict[int, _Gemeente]:
     if not places:
         return places
     latest = max(p.until for p in places.values())
-    for s in GroupSession.select(GroupSession.gemeente, GroupSession.public_id, GroupSession.starts_at,
-                                 GroupSession.category, GroupSession.location).where(
-            GroupSession.starts_at > now, GroupSession.starts_at <= latest):
+    sessions = list(GroupSession.select(GroupSession.id, GroupSession.gemeente, GroupSession.public_id,
+                                        GroupSession.starts_at, GroupSession.category, GroupSession.location)
+                    .where(GroupSession.starts_at > now, GroupSession.starts_at <= latest))
+    # A session with a group reminds its group only; one without, everyone whose module it is.
+    groups = defaultdict(set)
+    if sessions:
+        for session_id, client_id in (SessionInvite.select(SessionInvite.session, SessionInvite.client)
+                                      .where(ids_in(SessionInvite.session, [s.id for s in sessions])).tuples()):
+            groups[session_id].add(client_id)
+    for s in sessions:
         place = places[s.gemeente_id]
         if s.starts_at <= place.until:
             # Planned once here rather than for each of the few hundred people it concerns.
             event = Event("session", str(s.public_id), s.starts_at, s.category, s.location)
             place.sessions.append((SESSION_NEEDED.get(s.category, _never),
-                                   plan_sessions([event], now, place.rules, urls)))
+                                   plan_sessions([event], now, place.rules, urls), frozenset(groups.get(s.id, ()))))
     return places
 
 
@@ -229,8 +238,8 @@ def _plan_page(clients, places, now, urls, new_risks) -> int:
         fact = facts[client.id]
         own = [e for e in events.get(client.id, ()) if e.starts_at <= place.until]
         reminders = plan_client(fact, client.public_id, own, now, place.tz, place.rules, urls)
-        for needed, session_reminders in place.sessions:
-            if needed(fact):
+        for needed, session_reminders, group in place.sessions:
+            if (client.id in group) if group else needed(fact):
                 reminders += [r.for_person(client.public_id) for r in session_reminders]
         offers += len(reminders)
         planned += [(reminder, client.user_id) for reminder in reminders]

@@ -19,8 +19,9 @@ from ..domain import steps as step_rules
 from ..domain.hours import Category, Status
 from ..domain.progress import summarize
 from ..facts import client_summary, ids_in, load_facts, rules_for
+from ..extensions import db
 from ..models import (Appointment, Client, Entry, EntryTotal, ExamAttempt, ExamPart, GroupSession, Placement,
-                      SupervisorRequest, User, utcnow)
+                      SessionInvite, SupervisorRequest, User, utcnow)
 from ..validation import FieldErrors, clean, page_number
 from .access import allow, parse_uuid, staff_client
 from .auth import issue_activation_code
@@ -514,5 +515,55 @@ def sessions():
                  .order_by(GroupSession.starts_at.desc()).limit(50))
     counts = dict(Entry.select(Entry.session, fn.COUNT(Entry.id)).where(Entry.session.in_([s.id for s in items]))
                   .group_by(Entry.session).tuples()) if items else {}
-    return render_template("contactpersoon/sessions.html", items=items, counts=counts, errors=errors,
-                           values=values, categories=SESSION_CATEGORIES), (400 if errors else 200)
+    group_sizes = dict(SessionInvite.select(SessionInvite.session, fn.COUNT(SessionInvite.id))
+                       .where(SessionInvite.session.in_([s.id for s in items]))
+                       .group_by(SessionInvite.session).tuples()) if items else {}
+    return render_template("contactpersoon/sessions.html", items=items, counts=counts, group_sizes=group_sizes,
+                           errors=errors, values=values, categories=SESSION_CATEGORIES), (400 if errors else 200)
+
+
+def _group_page(session, chosen: set, error: str | None = None, status: int = 200):
+    clients = (Client.select(Client.public_id, User.name).join(User, on=(Client.user == User.id))
+               .where(Client.gemeente == session.gemeente_id, User.active == True,  # noqa: E712
+                      User.anonymised_at.is_null())
+               .order_by(User.name, Client.id).limit(5000).tuples())
+    return render_template("contactpersoon/session_group.html", session=session, clients=list(clients),
+                           chosen=chosen, error=error), status
+
+
+@bp.route("/sessions/<session_id>/group", methods=["GET", "POST"])
+@allow("contactpersoon")
+def session_group(session_id):
+    """Who is in the group of a session: only they get its reminders (nobody chosen: everyone whose
+    module it is)."""
+    session = GroupSession.get_or_none(GroupSession.public_id == parse_uuid(session_id),
+                                       GroupSession.gemeente == current_user.gemeente_id)
+    if session is None:
+        abort(404)
+    current = {str(public_id): client_id for client_id, public_id in
+               SessionInvite.select(Client.id, Client.public_id).join(Client, on=(SessionInvite.client == Client.id))
+               .where(SessionInvite.session == session.id).tuples()}
+    if request.method == "GET":
+        return _group_page(session, set(current))
+    raw = request.form.getlist("client")
+    try:
+        wanted = {str(uuid.UUID(value.strip())) for value in raw if value.strip()}
+    except (ValueError, AttributeError):
+        return _group_page(session, set(), error_text("invalid"), 400)
+    found = {str(public_id): client_id for client_id, public_id in
+             Client.select(Client.id, Client.public_id).join(User, on=(Client.user == User.id))
+             .where(Client.public_id.in_([uuid.UUID(w) for w in wanted]), Client.gemeente == session.gemeente_id,
+                    User.active == True).tuples()} if wanted else {}  # noqa: E712
+    if set(found) != wanted:
+        # A client of another gemeente, or one switched off meanwhile: nothing is changed.
+        return _group_page(session, wanted & set(found), error_text("invalid"), 400)
+    with db.atomic():
+        SessionInvite.delete().where(SessionInvite.session == session.id,
+                                     SessionInvite.client.not_in(list(found.values()) or [0])).execute()
+        new = [{"session": session.id, "client": found[w]} for w in wanted - set(current)]
+        if new:
+            SessionInvite.insert_many(new).on_conflict_ignore().execute()
+        record(current_user, "session.group_changed", session, before={"clients": sorted(current)},
+               after={"clients": sorted(wanted)})
+    flash(_("The group is saved."), "success")
+    return redirect(url_for(".sessions"))

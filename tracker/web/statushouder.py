@@ -5,13 +5,13 @@ import uuid
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from peewee import JOIN
+from peewee import JOIN, fn
 
 from .. import entries as entry_store
 from ..casework import timeline
 from ..domain.hours import Category, Status, editable
 from ..facts import client_summary, ids_in, rules_for
-from ..models import Appointment, Entry, GroupSession, utcnow
+from ..models import Appointment, Entry, GroupSession, SessionInvite, utcnow
 from ..prepared import Prepared
 from ..validation import FieldErrors, page_number
 from .access import allow, own_client, parse_uuid
@@ -96,9 +96,16 @@ _logbook_page = Prepared(lambda client_id, offset, limit: Entry.select(Entry, Gr
                          .join(GroupSession, join_type=JOIN.LEFT_OUTER, on=(Entry.session == GroupSession.id))
                          .where(Entry.client == client_id, Entry.status != Status.WITHDRAWN.value)
                          .order_by(Entry.entry_date.desc(), Entry.id.desc()).offset(offset).limit(limit))
-_sessions_between = Prepared(lambda gemeente_id, since, until: GroupSession.select()
+def _open_or_mine(client_id):
+    """A session without a group, or one whose group has this client."""
+    grouped = SessionInvite.select(SessionInvite.id).where(SessionInvite.session == GroupSession.id)
+    mine = grouped.where(SessionInvite.client == client_id)
+    return ~fn.EXISTS(grouped) | fn.EXISTS(mine)
+
+
+_sessions_between = Prepared(lambda gemeente_id, client_id, since, until: GroupSession.select()
                              .where(GroupSession.gemeente == gemeente_id, GroupSession.starts_at >= since,
-                                    GroupSession.starts_at <= until)
+                                    GroupSession.starts_at <= until, _open_or_mine(client_id))
                              .order_by(GroupSession.starts_at.desc()).limit(10))
 _attended = Prepared(lambda client_id, ids: Entry.select(Entry.session)
                      .where(Entry.client == client_id, ids_in(Entry.session, ids),
@@ -108,7 +115,8 @@ _attended = Prepared(lambda client_id, ids: Entry.select(Entry.session)
 def _recent_sessions(client, today):
     """Group sessions of the gemeente in the last 14 days, for one-tap attendance."""
     since = datetime.datetime.combine(today - datetime.timedelta(days=14), datetime.time())
-    return list(_sessions_between.rows(gemeente_id=client.gemeente_id, since=since, until=utcnow()))
+    return list(_sessions_between.rows(gemeente_id=client.gemeente_id, client_id=client.id, since=since,
+                                       until=utcnow()))
 
 
 @bp.route("/logbook", methods=["GET", "POST"])
