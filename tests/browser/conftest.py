@@ -93,5 +93,8 @@ def log_in(page, base, username, password=factories.PASSWORD):
 def choose_language(page, code):
     """Switch language with the switcher in the top bar, as a person would."""
     page.select_option("#lang-select", code)
-    page.click(".lang-form button[type=submit]")
-    page.wait_for_load_state()
+    # Wait for the page the choice leads to: wait_for_load_state() alone returned at once (the old
+    # page was loaded), and a goto() right after could cut the POST off before it was saved.
+    with page.expect_navigation():
+        page.click(".lang-form button[type=submit]")
+    page.wait_for_function(f"document.documentElement.lang === {code.replace('_', '-')!r}")
