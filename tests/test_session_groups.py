@@ -113,3 +113,28 @@ def test_the_export_lists_the_groups_and_anonymising_removes_them(app, world):
 def _token(page: str) -> str:
     from tests.conftest import csrf_of
     return csrf_of(page)
+
+
+def test_a_new_session_goes_on_to_its_group_and_can_take_an_earlier_group(app, world):
+    with db.connection_context():
+        people = _people(world, 3)
+        last_week = _lesson(world, hours_ahead=-160, title="Taalklas dinsdag")
+        for member in people[:2]:
+            SessionInvite.create(session=last_week, client=member)
+        other_gemeente = GroupSession.create(gemeente=world.other_gemeente, category="KNM_LES", title="Elders",
+                                             starts_at=utcnow(), ends_at=utcnow())
+    cp = login(app, "cp-a")
+    page = text(cp.get("/staff/sessions"))
+    start = (utcnow() + datetime.timedelta(days=7)).strftime("%Y-%m-%dT10:00")
+    response = cp.post("/staff/sessions", data={"csrf_token": _token(page), "category": "TAALLES",
+                                                "title": "Taalklas dinsdag", "starts_at": start, "duration": "2"})
+    new = q(lambda: GroupSession.get(GroupSession.starts_at > utcnow(), GroupSession.gemeente == world.gemeente))
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/staff/sessions/{new.public_id}/group")
+    page = text(cp.get(response.headers["Location"]))
+    assert "Taalklas dinsdag" in page and str(last_week.public_id) in page and "Elders" not in page
+    # Taking last week's group ticks its two clients; nothing is saved until the form is sent.
+    copied = text(cp.get(f"/staff/sessions/{new.public_id}/group?from={last_week.public_id}"))
+    assert copied.count(" checked") == 2 and 'role="status"' in copied
+    assert not q(lambda: SessionInvite.select().where(SessionInvite.session == new.id).exists())
+    assert cp.get(f"/staff/sessions/{new.public_id}/group?from={other_gemeente.public_id}").status_code == 404
+    assert cp.get(f"/staff/sessions/{new.public_id}/group?from=nonsense").status_code == 404

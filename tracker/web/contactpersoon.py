@@ -509,7 +509,8 @@ def sessions():
                                           starts_at=starts, ends_at=ends, created_by=current_user)
             record(current_user, "session.created", session, after={"title": title, "category": category})
             flash(_("The session is saved."), "success")
-            return redirect(url_for(".sessions"))
+            # Straight on to who is in it: without a group it reminds everyone whose module it is.
+            return redirect(url_for(".session_group", session_id=session.public_id))
         errors = {f: error_text(c) for f, c in errors.items()}
     items = list(GroupSession.select().where(GroupSession.gemeente == gemeente.id)
                  .order_by(GroupSession.starts_at.desc()).limit(50))
@@ -522,13 +523,26 @@ def sessions():
                            errors=errors, values=values, categories=SESSION_CATEGORIES), (400 if errors else 200)
 
 
-def _group_page(session, chosen: set, error: str | None = None, status: int = 200):
+def _group_of(session_id: int) -> set[str]:
+    """The public ids of the clients in a session's group."""
+    return {str(public_id) for (public_id,) in
+            SessionInvite.select(Client.public_id).join(Client, on=(SessionInvite.client == Client.id))
+            .where(SessionInvite.session == session_id).tuples()}
+
+
+def _group_page(session, chosen: set, error: str | None = None, status: int = 200, copied_from=None):
     clients = (Client.select(Client.public_id, User.name).join(User, on=(Client.user == User.id))
                .where(Client.gemeente == session.gemeente_id, User.active == True,  # noqa: E712
                       User.anonymised_at.is_null())
                .order_by(User.name, Client.id).limit(5000).tuples())
+    # Earlier sessions of the gemeente with a group, to start from (a weekly class keeps its group).
+    earlier = list(GroupSession.select(GroupSession.public_id, GroupSession.title, GroupSession.starts_at)
+                   .where(GroupSession.gemeente == session.gemeente_id, GroupSession.id != session.id,
+                          fn.EXISTS(SessionInvite.select(SessionInvite.id)
+                                    .where(SessionInvite.session == GroupSession.id)))
+                   .order_by(GroupSession.starts_at.desc()).limit(30))
     return render_template("contactpersoon/session_group.html", session=session, clients=list(clients),
-                           chosen=chosen, error=error), status
+                           chosen=chosen, error=error, earlier=earlier, copied_from=copied_from), status
 
 
 @bp.route("/sessions/<session_id>/group", methods=["GET", "POST"])
@@ -544,6 +558,13 @@ def session_group(session_id):
                SessionInvite.select(Client.id, Client.public_id).join(Client, on=(SessionInvite.client == Client.id))
                .where(SessionInvite.session == session.id).tuples()}
     if request.method == "GET":
+        source_id = request.args.get("from")
+        if source_id:
+            source = GroupSession.get_or_none(GroupSession.public_id == parse_uuid(source_id),
+                                              GroupSession.gemeente == current_user.gemeente_id)
+            if source is None:
+                abort(404)
+            return _group_page(session, _group_of(source.id), copied_from=source)
         return _group_page(session, set(current))
     raw = request.form.getlist("client")
     try:
