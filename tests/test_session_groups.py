@@ -80,6 +80,7 @@ def test_a_client_of_another_gemeente_changes_nothing(app, world):
                            data={"csrf_token": _token(page), "client": [str(mine.public_id)] + bad})
         assert response.status_code == 400 and 'role="alert"' in text(response)
         assert q(lambda: [i.client_id for i in SessionInvite.select()]) == [mine.id]
+        assert text(response).count(" checked") == 1       # the client that could be read stays ticked
     # Another gemeente's contactpersoon does not find the session at all.
     other = login(app, "cp-b")
     assert other.get(f"/staff/sessions/{session.public_id}/group").status_code == 404

@@ -7,8 +7,8 @@ differs per gemeente (rules, time zone, today, group sessions, digest time) is w
 import datetime
 import multiprocessing
 import uuid
-from concurrent.futures import ProcessPoolExecutor
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from flask import current_app
@@ -82,8 +82,8 @@ class _Gemeente:
     def at(cls, gemeente, now):
         rules, tz = rules_for(gemeente), zone(gemeente)
         today = now.replace(tzinfo=datetime.UTC).astimezone(tz).date()
-        until = now + datetime.timedelta(
-            hours=rules.reminder_horizon_hours + max(rules.event_reminder_hours + rules.lesson_reminder_hours + (0,)) + 1)
+        earliest = max(rules.event_reminder_hours + rules.lesson_reminder_hours + (0,))
+        until = now + datetime.timedelta(hours=rules.reminder_horizon_hours + earliest + 1)
         # Risk changes are compared once a day, at digest time, against the previous digest's view.
         digest_due = datetime.datetime.combine(today, datetime.time.fromisoformat(rules.reminder_send_time), tz)
         digest_due = digest_due.astimezone(datetime.UTC).replace(tzinfo=None)

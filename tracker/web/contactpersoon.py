@@ -18,8 +18,8 @@ from ..audit import record
 from ..domain import steps as step_rules
 from ..domain.hours import Category, Status
 from ..domain.progress import summarize
-from ..facts import client_summary, ids_in, load_facts, rules_for
 from ..extensions import db
+from ..facts import client_summary, ids_in, load_facts, rules_for
 from ..models import (Appointment, Client, Entry, EntryTotal, ExamAttempt, ExamPart, GroupSession, Placement,
                       SessionInvite, SupervisorRequest, User, utcnow)
 from ..validation import FieldErrors, clean, page_number
@@ -523,10 +523,10 @@ def sessions():
                            errors=errors, values=values, categories=SESSION_CATEGORIES), (400 if errors else 200)
 
 
-def _group_of(session_id: int) -> set[str]:
-    """The public ids of the clients in a session's group."""
-    return {str(public_id) for (public_id,) in
-            SessionInvite.select(Client.public_id).join(Client, on=(SessionInvite.client == Client.id))
+def _group_of(session_id: int) -> dict[str, int]:
+    """The clients in a session's group: public id → client id."""
+    return {str(public_id): client_id for client_id, public_id in
+            SessionInvite.select(Client.id, Client.public_id).join(Client, on=(SessionInvite.client == Client.id))
             .where(SessionInvite.session == session_id).tuples()}
 
 
@@ -554,9 +554,7 @@ def session_group(session_id):
                                        GroupSession.gemeente == current_user.gemeente_id)
     if session is None:
         abort(404)
-    current = {str(public_id): client_id for client_id, public_id in
-               SessionInvite.select(Client.id, Client.public_id).join(Client, on=(SessionInvite.client == Client.id))
-               .where(SessionInvite.session == session.id).tuples()}
+    current = _group_of(session.id)
     if request.method == "GET":
         source_id = request.args.get("from")
         if source_id:
@@ -564,23 +562,28 @@ def session_group(session_id):
                                               GroupSession.gemeente == current_user.gemeente_id)
             if source is None:
                 abort(404)
-            return _group_page(session, _group_of(source.id), copied_from=source)
+            return _group_page(session, set(_group_of(source.id)), copied_from=source)
         return _group_page(session, set(current))
-    raw = request.form.getlist("client")
-    try:
-        wanted = {str(uuid.UUID(value.strip())) for value in raw if value.strip()}
-    except (ValueError, AttributeError):
-        return _group_page(session, set(), error_text("invalid"), 400)
+    wanted, unreadable = set(), False
+    for value in request.form.getlist("client"):
+        if value.strip():
+            try:
+                wanted.add(str(uuid.UUID(value.strip())))
+            except ValueError:
+                unreadable = True
     found = {str(public_id): client_id for client_id, public_id in
              Client.select(Client.id, Client.public_id).join(User, on=(Client.user == User.id))
              .where(Client.public_id.in_([uuid.UUID(w) for w in wanted]), Client.gemeente == session.gemeente_id,
                     User.active == True).tuples()} if wanted else {}  # noqa: E712
-    if set(found) != wanted:
-        # A client of another gemeente, or one switched off meanwhile: nothing is changed.
-        return _group_page(session, wanted & set(found), error_text("invalid"), 400)
+    if unreadable or set(found) != wanted:
+        # A client of another gemeente, one switched off meanwhile, or no id at all: nothing is
+        # changed, and the clients that could be read stay ticked.
+        return _group_page(session, set(found), error_text("invalid"), 400)
     with db.atomic():
-        SessionInvite.delete().where(SessionInvite.session == session.id,
-                                     SessionInvite.client.not_in(list(found.values()) or [0])).execute()
+        gone = SessionInvite.delete().where(SessionInvite.session == session.id)
+        if found:
+            gone = gone.where(SessionInvite.client.not_in(list(found.values())))
+        gone.execute()
         new = [{"session": session.id, "client": found[w]} for w in wanted - set(current)]
         if new:
             SessionInvite.insert_many(new).on_conflict_ignore().execute()

@@ -96,6 +96,8 @@ _logbook_page = Prepared(lambda client_id, offset, limit: Entry.select(Entry, Gr
                          .join(GroupSession, join_type=JOIN.LEFT_OUTER, on=(Entry.session == GroupSession.id))
                          .where(Entry.client == client_id, Entry.status != Status.WITHDRAWN.value)
                          .order_by(Entry.entry_date.desc(), Entry.id.desc()).offset(offset).limit(limit))
+
+
 def _open_or_mine(client_id):
     """A session without a group, or one whose group has this client."""
     grouped = SessionInvite.select(SessionInvite.id).where(SessionInvite.session == GroupSession.id)
